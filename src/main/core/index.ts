@@ -1,0 +1,146 @@
+// The composition root of the core: opens the store, wires the services, and answers every
+// contract command. It never imports electron, so Electron, `boocode serve` and the tests all
+// run exactly this object.
+import { createRequire } from 'node:module';
+import {
+  commands,
+  fail,
+  isCommandName,
+  ok,
+  parseArgs,
+  type BooApi,
+  type CommandName,
+  type CommandResult,
+  type Result,
+  type SubscribeResult,
+  type SubscriptionMessage,
+} from '../../shared/contract.ts';
+import { createEventBus, type EventBus } from '../events/index.ts';
+import { createProjectService } from '../projects/index.ts';
+import { createSettingsService } from '../settings/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { createUnitOfWork } from './unitOfWork.ts';
+
+export interface CoreOptions {
+  readonly dataDir: string;
+  /** Reported by app.info; defaults to the package version. */
+  readonly version?: string;
+  readonly replayCapacity?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface Core {
+  readonly dataDir: string;
+  readonly events: EventBus;
+  readonly store: Store;
+  /** Validates `args` against the contract, then runs the command. Never throws. */
+  dispatch(method: unknown, args: unknown): Promise<Result<unknown>>;
+  /** The typed API, for in-process clients (the CLI, tests). */
+  readonly api: BooApi;
+  subscribe(
+    position: { afterSeq: number; epoch?: string | undefined },
+    listener: (message: SubscriptionMessage) => void,
+  ): { result: SubscribeResult; unsubscribe: () => void };
+  close(): Promise<void>;
+}
+
+type Handlers = {
+  [N in Exclude<CommandName, 'events.subscribe'>]: (
+    args: ReturnType<(typeof commands)[N]['args']['parse']>,
+  ) => Promise<Result<CommandResult<N>>> | Result<CommandResult<N>>;
+};
+
+/** Opens the data dir and starts the core. Throws StoreOpenError for a damaged store. */
+export function createCore(options: CoreOptions): Core {
+  const log = options.log ?? (() => {});
+  const store = openStore(options.dataDir);
+  const events = createEventBus({
+    replayCapacity: options.replayCapacity,
+    onListenerError: (error) => log(`event listener failed: ${String(error)}`),
+  });
+  const unitOfWork = createUnitOfWork(store, events);
+  const projects = createProjectService({ store, unitOfWork });
+  const settings = createSettingsService({ store, unitOfWork });
+  const version = options.version ?? packageVersion();
+  let isClosed = false;
+
+  const handlers: Handlers = {
+    'app.info': () =>
+      ok({
+        name: 'BooCode',
+        version,
+        dataDir: options.dataDir,
+        platform: process.platform,
+        runtime: `node ${process.versions.node}`,
+        epoch: events.epoch,
+      }),
+    'projects.open': (args) => projects.open(args.path),
+    'projects.list': () => ok(projects.list()),
+    'projects.remove': (args) => projects.remove(args.projectId),
+    'settings.get': () => ok(settings.get()),
+    'settings.set': (args) => ok(settings.set(args.patch)),
+  };
+
+  async function dispatch(method: unknown, args: unknown): Promise<Result<unknown>> {
+    if (isClosed) return fail('internal', 'BooCode is shutting down.');
+    if (!isCommandName(method)) {
+      return fail('unknown-command', `Unknown command ${JSON.stringify(String(method).slice(0, 80))}.`);
+    }
+    if (method === 'events.subscribe') {
+      return fail('invalid-arguments', 'events.subscribe needs a live channel: use subscribe() on the transport.');
+    }
+    const parsed = parseArgs(method, args);
+    if (!parsed.ok) return parsed;
+    try {
+      const handler = handlers[method] as (input: unknown) => Promise<Result<unknown>> | Result<unknown>;
+      return await handler(parsed.value);
+    } catch (error) {
+      log(`${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return fail('internal', `${method} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  const subscribe: Core['subscribe'] = (position, listener) => events.subscribe(position, listener);
+
+  const api: BooApi = {
+    call: (name, args) => dispatch(name, args) as never,
+    async subscribe(position, listener) {
+      const parsed = parseArgs('events.subscribe', position);
+      if (!parsed.ok) return { result: parsed, unsubscribe: () => {} };
+      const { result, unsubscribe } = subscribe(parsed.value, listener);
+      return { result: ok(result), unsubscribe };
+    },
+  };
+
+  return {
+    dataDir: options.dataDir,
+    events,
+    store,
+    dispatch,
+    api,
+    subscribe,
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      store.close();
+    },
+  };
+}
+
+function packageVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    // Bundled or not, the package.json sits two levels up from both src/main/core and out/main.
+    for (const candidate of ['../../package.json', '../../../package.json']) {
+      try {
+        const pkg = require(candidate) as { name?: string; version?: string };
+        if (pkg.name === 'boocode' && pkg.version) return pkg.version;
+      } catch {
+        // try the next candidate location
+      }
+    }
+  } catch {
+    // fall through to the placeholder below
+  }
+  return '0.0.0';
+}

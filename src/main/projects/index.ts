@@ -1,0 +1,124 @@
+// Projects: folders the user opened. Identity is the resolved real path, so a folder and a
+// symlink to it are one project and opening it twice returns the first record.
+import { randomUUID } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { fail, ok, type Project, type ProjectId, type Result } from '../../shared/contract.ts';
+import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { Store } from '../store/index.ts';
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  path: string;
+  is_git: number;
+  branch: string | null;
+  created_at: string;
+  last_opened_at: string;
+}
+
+export interface ProjectService {
+  open(path: string): Promise<Result<Project>>;
+  list(): Project[];
+  get(id: ProjectId): Project | undefined;
+  remove(id: ProjectId): Result<{ removed: boolean }>;
+}
+
+export function createProjectService(deps: { store: Store; unitOfWork: UnitOfWork }): ProjectService {
+  const { db } = deps.store;
+  const selectByPath = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE path = ?');
+  const selectById = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?');
+  const selectAll = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY last_opened_at DESC, name');
+  const insert = db.prepare(
+    `INSERT INTO projects (id, name, path, is_git, branch, created_at, last_opened_at)
+     VALUES (@id, @name, @path, @is_git, @branch, @created_at, @last_opened_at)
+     ON CONFLICT(path) DO NOTHING`,
+  );
+  const deleteById = db.prepare<[string]>('DELETE FROM projects WHERE id = ?');
+
+  return {
+    async open(path) {
+      const located = await locateFolder(path);
+      if (!located.ok) return located;
+      const existing = selectByPath.get(located.value);
+      if (existing) return ok(toProject(existing));
+      const git = await readGitState(located.value);
+      const now = new Date().toISOString();
+      const row: ProjectRow = {
+        id: randomUUID(),
+        name: basename(located.value) || located.value,
+        path: located.value,
+        is_git: git.isGit ? 1 : 0,
+        branch: git.branch,
+        created_at: now,
+        last_opened_at: now,
+      };
+      // Two opens of one folder can race through the awaits above; the UNIQUE path decides and
+      // the loser returns the winner's record without publishing a second event.
+      const project = deps.unitOfWork.run(() => {
+        const inserted = insert.run(row).changes === 1;
+        const stored = toProject(selectByPath.get(row.path) ?? row);
+        return { value: stored, events: inserted ? [{ type: 'workspace.project.opened' as const, project: stored }] : [] };
+      });
+      return ok(project);
+    },
+    list: () => selectAll.all().map(toProject),
+    get(id) {
+      const row = selectById.get(id);
+      return row ? toProject(row) : undefined;
+    },
+    remove(id) {
+      const removed = deps.unitOfWork.run(() => {
+        const changed = deleteById.run(id).changes === 1;
+        return { value: changed, events: changed ? [{ type: 'workspace.project.removed' as const, projectId: id }] : [] };
+      });
+      if (!removed) return fail('not-found', `No project with id ${id}.`);
+      return ok({ removed });
+    },
+  };
+}
+
+async function locateFolder(input: string): Promise<Result<string>> {
+  const absolute = resolve(input);
+  try {
+    const info = await stat(absolute);
+    if (!info.isDirectory()) return fail('not-a-directory', `${absolute} is a file, not a folder. Open the folder that contains it.`);
+    return ok(await realpath(absolute));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return fail('path-missing', `${absolute} does not exist.`);
+    if (code === 'EACCES' || code === 'EPERM') return fail('path-missing', `${absolute} cannot be read (permission denied).`);
+    throw error;
+  }
+}
+
+async function readGitState(folder: string): Promise<{ isGit: boolean; branch: string | null }> {
+  const git = simpleGit({ baseDir: folder });
+  try {
+    const inside = (await git.raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
+    if (!inside) return { isGit: false, branch: null };
+  } catch {
+    // git answers non-zero outside a repository: that is the non-git case, not an error.
+    return { isGit: false, branch: null };
+  }
+  try {
+    // symbolic-ref works on a fresh repo with no commits, where rev-parse HEAD fails.
+    const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim();
+    return { isGit: true, branch: branch || null };
+  } catch {
+    return { isGit: true, branch: null }; // detached HEAD
+  }
+}
+
+function toProject(row: ProjectRow): Project {
+  return {
+    id: row.id as ProjectId,
+    name: row.name,
+    path: row.path,
+    isGit: row.is_git === 1,
+    branch: row.branch,
+    createdAt: row.created_at,
+    lastOpenedAt: row.last_opened_at,
+  };
+}

@@ -1,0 +1,301 @@
+// Browser mode: the built renderer over HTTP and the contract over a WebSocket, on loopback by
+// default. Every request needs the access token (query on first load, then an HttpOnly cookie),
+// a Host we serve (against DNS rebinding) and, when the browser sends one, our own Origin.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isIP, type Socket } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { fail, ok, parseArgs, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
+import { contentSecurityPolicyHeader } from '../../shared/csp.ts';
+import { WireRequestSchema, type WireServerMessage } from '../../shared/wire.ts';
+import type { Core } from '../core/index.ts';
+
+export const serveLimits = {
+  /** Largest WebSocket frame accepted; bigger ones close the socket (1009) before parsing. */
+  maxMessageBytes: 16 * 1024 * 1024,
+  /**
+   * Bytes queued to a slow socket before its subscription is dropped with a `resync`: the
+   * client re-reads snapshots instead of the server buffering without bound.
+   */
+  maxBufferedBytes: 64 * 1024 * 1024,
+} as const;
+
+export interface ServeOptions {
+  readonly core: Core;
+  readonly rendererDir: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly allowRemote?: boolean;
+  /** Fixed token (tests); a random one otherwise. */
+  readonly token?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+const TOKEN_COOKIE = 'boo_token';
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1';
+}
+
+export async function startServer(options: ServeOptions): Promise<Result<RunningServer>> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.allowRemote) {
+    return fail(
+      'invalid-arguments',
+      `Refusing to listen on ${host}: anyone who can reach it could drive your agents. Pass --allow-remote to do it anyway.`,
+    );
+  }
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? (() => {});
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: serveLimits.maxMessageBytes });
+  let port = options.port ?? 0;
+
+  const server = createServer((request, response) => {
+    void handleHttp(request, response).catch((error: unknown) => {
+      log(`http ${request.url ?? ''} failed: ${String(error)}`);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+
+  function guard(request: IncomingMessage): { allowed: false; status: 401 | 403; reason: string } | { allowed: true; viaQuery: boolean } {
+    const requestHost = request.headers.host ?? '';
+    if (!options.allowRemote && !allowedHosts().has(requestHost.toLowerCase())) {
+      return { allowed: false, status: 403, reason: `Host ${requestHost} is not served here.` };
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== `http://${requestHost}`) {
+      return { allowed: false, status: 403, reason: `Origin ${origin} is not allowed.` };
+    }
+    const url = new URL(request.url ?? '/', 'http://placeholder');
+    const queryToken = url.searchParams.get('token');
+    if (queryToken !== null && sameToken(queryToken, token)) return { allowed: true, viaQuery: true };
+    const cookieToken = readCookie(request.headers.cookie, TOKEN_COOKIE);
+    if (cookieToken !== undefined && sameToken(cookieToken, token)) return { allowed: true, viaQuery: false };
+    return { allowed: false, status: 401, reason: 'An access token is required: open the URL that `boocode serve` printed.' };
+  }
+
+  function allowedHosts(): Set<string> {
+    return new Set([`${host}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`].map((h) => h.toLowerCase()));
+  }
+
+  async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const verdict = guard(request);
+    if (!verdict.allowed) {
+      response.writeHead(verdict.status, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end(`${verdict.reason}\n`);
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' });
+      response.end();
+      return;
+    }
+    const headers: Record<string, string | string[]> = {
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+    };
+    if (verdict.viaQuery) headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    const file = await resolveAsset(options.rendererDir, new URL(request.url ?? '/', 'http://placeholder').pathname);
+    if (!file) {
+      response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+      response.end('Not found. Was the renderer built (npm run build)?\n');
+      return;
+    }
+    const type = contentTypes[extname(file)] ?? 'application/octet-stream';
+    if (type.startsWith('text/html')) {
+      headers['content-security-policy'] = contentSecurityPolicyHeader;
+      headers['cache-control'] = 'no-store';
+    }
+    response.writeHead(200, { ...headers, 'content-type': type });
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
+    createReadStream(file).pipe(response);
+  }
+
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const verdict = guard(request);
+    const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
+    if (!verdict.allowed || path !== '/ws') {
+      const status = verdict.allowed ? 404 : verdict.status;
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      sockets.add(ws);
+      serveSocket(ws, options.core, log, () => sockets.delete(ws));
+    });
+  });
+
+  const listening = await new Promise<Result<number>>((resolve) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(fail('invalid-arguments', `Cannot listen on ${host}:${port}: ${error.code ?? error.message}.`));
+    });
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(ok(typeof address === 'object' && address ? address.port : port));
+    });
+  });
+  if (!listening.ok) return listening;
+  port = listening.value;
+  const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+
+  return ok({
+    url: `http://${urlHost}:${port}/?token=${token}`,
+    host,
+    port,
+    token,
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  });
+}
+
+function serveSocket(ws: WebSocket, core: Core, log: (line: string) => void, onClose: () => void): void {
+  let unsubscribe: (() => void) | undefined;
+
+  const send = (message: WireServerMessage): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(message));
+  };
+
+  const forward = (message: SubscriptionMessage): void => {
+    if (ws.bufferedAmount > serveLimits.maxBufferedBytes) {
+      // The client cannot keep up: stop queueing and tell it to re-read snapshots.
+      unsubscribe?.();
+      unsubscribe = undefined;
+      send({ kind: 'resync', lastSeq: core.events.lastSeq() });
+      return;
+    }
+    send(message);
+  };
+
+  ws.on('message', (data, isBinary) => {
+    void handleMessage(isBinary ? null : data.toString()).catch((error: unknown) => {
+      log(`websocket message failed: ${String(error)}`);
+    });
+  });
+  ws.on('close', () => {
+    unsubscribe?.();
+    onClose();
+  });
+  ws.on('error', (error) => log(`websocket error: ${error.message}`));
+
+  async function handleMessage(text: string | null): Promise<void> {
+    if (text === null) {
+      send({ kind: 'response', id: null, result: fail('invalid-message', 'Binary frames are not part of the protocol; send JSON text.') });
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      send({ kind: 'response', id: null, result: fail('invalid-message', 'The message is not valid JSON.') });
+      return;
+    }
+    const request = WireRequestSchema.safeParse(raw);
+    if (!request.success) {
+      send({ kind: 'response', id: recoverId(raw), result: fail('invalid-message', 'Expected {"id", "method", "args"}.') });
+      return;
+    }
+    const { id, method, args } = request.data;
+    if (method === 'events.subscribe') {
+      const position = parseArgs('events.subscribe', args);
+      if (!position.ok) {
+        send({ kind: 'response', id, result: position });
+        return;
+      }
+      // Subscribe and answer in one synchronous step, so the answer precedes every live event.
+      unsubscribe?.();
+      const subscription = core.subscribe(position.value, forward);
+      unsubscribe = subscription.unsubscribe;
+      send({ kind: 'response', id, result: ok(subscription.result) });
+      return;
+    }
+    if (method === 'events.unsubscribe') {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      send({ kind: 'response', id, result: ok({ unsubscribed: true }) });
+      return;
+    }
+    send({ kind: 'response', id, result: await core.dispatch(method, args) });
+  }
+}
+
+function recoverId(raw: unknown): number | string | null {
+  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return null;
+  const id = (raw as { id: unknown }).id;
+  if (typeof id === 'number' && Number.isInteger(id)) return id;
+  if (typeof id === 'string' && id.length <= 64) return id;
+  return null;
+}
+
+function sameToken(candidate: string, token: string): boolean {
+  const a = Buffer.from(candidate);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+async function resolveAsset(root: string, pathname: string): Promise<string | undefined> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  const relative = normalize(decoded).replace(/^([/\\])+/, '');
+  const candidate = join(root, relative);
+  if (candidate !== root && !candidate.startsWith(root.endsWith(sep) ? root : root + sep)) return undefined;
+  for (const file of [candidate, join(root, 'index.html')]) {
+    try {
+      if ((await stat(file)).isFile()) return file;
+    } catch {
+      // not there: an app route falls back to index.html below
+    }
+    if (extname(relative) !== '') return undefined; // a missing asset is a 404, not the app
+  }
+  return undefined;
+}
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+};

@@ -1,0 +1,201 @@
+// The one contract between the core and every client (Electron renderer, browser, CLI).
+// Each command is declared once with zod schemas for its arguments and result; the Electron
+// IPC adapter and the WebSocket server both validate against these before the core sees them.
+import { z } from 'zod';
+
+/** Longest string the contract accepts in a path-like field; longer input is refused early. */
+export const MAX_PATH_LENGTH = 4096;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Every expected failure, as a value a client can switch over. */
+export const ErrorKindSchema = z.enum([
+  'invalid-message', // not JSON, or not shaped like a command
+  'unknown-command',
+  'invalid-arguments',
+  'not-found',
+  'path-missing',
+  'not-a-directory',
+  'store-corrupt',
+  'unauthorized',
+  'internal',
+]);
+export type ErrorKind = z.infer<typeof ErrorKindSchema>;
+
+export const BooErrorSchema = z.object({ kind: ErrorKindSchema, message: z.string() });
+/** A typed error: `kind` for code, `message` for people. */
+export type BooError = z.infer<typeof BooErrorSchema>;
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BooError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(kind: ErrorKind, message: string): Result<T> {
+  return { ok: false, error: { kind, message } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entities
+
+export const ProjectIdSchema = z.string().min(1).max(64).brand<'ProjectId'>();
+export type ProjectId = z.infer<typeof ProjectIdSchema>;
+
+/** ISO-8601 timestamps cross the boundary as strings so that every transport carries them as-is. */
+const Timestamp = z.string();
+
+export const ProjectSchema = z.object({
+  id: ProjectIdSchema,
+  name: z.string(),
+  /** Resolved real path: a folder and a symlink to it are one project. */
+  path: z.string(),
+  isGit: z.boolean(),
+  /** Current branch; null for a non-git folder or a detached HEAD. */
+  branch: z.string().nullable(),
+  createdAt: Timestamp,
+  lastOpenedAt: Timestamp,
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+export const ThemeSchema = z.enum(['system', 'light', 'dark']);
+
+/** User settings. Every field has a default, so a fresh data dir needs no setup. */
+export const SettingsSchema = z.object({
+  theme: ThemeSchema.default('system'),
+  /** Idle warm agents kept beyond which the least recently used is stopped. */
+  maxWarmAgents: z.number().int().min(0).max(64).default(4),
+  /** Minutes an idle warm agent may live before it is stopped. */
+  agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+export const SettingsPatchSchema = z
+  .object({
+    theme: ThemeSchema,
+    maxWarmAgents: SettingsSchema.shape.maxWarmAgents.unwrap(),
+    agentIdleTtlMinutes: SettingsSchema.shape.agentIdleTtlMinutes.unwrap(),
+  })
+  .partial()
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  dataDir: z.string(),
+  platform: z.string(),
+  runtime: z.string(),
+  /** Changes at every start of the core; a subscriber from an earlier run must resync. */
+  epoch: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+const eventBase = { seq: z.number().int().positive(), at: Timestamp };
+
+export const AppEventSchema = z.discriminatedUnion('type', [
+  z.object({ ...eventBase, type: z.literal('workspace.project.opened'), project: ProjectSchema }),
+  z.object({ ...eventBase, type: z.literal('workspace.project.removed'), projectId: ProjectIdSchema }),
+  z.object({ ...eventBase, type: z.literal('app.settings.changed'), settings: SettingsSchema }),
+]);
+/** Everything the core tells its clients. `type` is `domain.subject.verb`; `seq` only grows. */
+export type AppEvent = z.infer<typeof AppEventSchema>;
+export type AppEventType = AppEvent['type'];
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An event before the bus stamps it with `seq` and `at`. */
+export type AppEventDraft = DistributiveOmit<AppEvent, 'seq' | 'at'>;
+
+export const SubscribeResultSchema = z.discriminatedUnion('kind', [
+  /** Every event after `afterSeq` that was missed; live events follow from `lastSeq` on. */
+  z.object({ kind: z.literal('replay'), epoch: z.string(), events: z.array(AppEventSchema), lastSeq: z.number().int() }),
+  /** The missed events are gone (evicted, or from an earlier run): re-read snapshots, then follow live. */
+  z.object({ kind: z.literal('resync'), epoch: z.string(), lastSeq: z.number().int() }),
+]);
+export type SubscribeResult = z.infer<typeof SubscribeResultSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+const NoArgs = z.object({}).strict();
+
+export const commands = {
+  'app.info': { args: NoArgs, result: AppInfoSchema },
+  'projects.open': {
+    args: z.object({ path: z.string().min(1).max(MAX_PATH_LENGTH) }).strict(),
+    result: ProjectSchema,
+  },
+  'projects.list': { args: NoArgs, result: z.array(ProjectSchema) },
+  'projects.remove': {
+    args: z.object({ projectId: ProjectIdSchema }).strict(),
+    result: z.object({ removed: z.boolean() }),
+  },
+  'settings.get': { args: NoArgs, result: SettingsSchema },
+  'settings.set': { args: z.object({ patch: SettingsPatchSchema }).strict(), result: SettingsSchema },
+  'events.subscribe': {
+    args: z
+      .object({
+        afterSeq: z.number().int().min(0),
+        /** The epoch the client last saw; a different one means a restarted core. */
+        epoch: z.string().max(64).optional(),
+      })
+      .strict(),
+    result: SubscribeResultSchema,
+  },
+} as const;
+
+export type CommandMap = typeof commands;
+export type CommandName = keyof CommandMap;
+export type CommandArgs<N extends CommandName> = z.input<CommandMap[N]['args']>;
+export type CommandResult<N extends CommandName> = z.infer<CommandMap[N]['result']>;
+
+export const commandNames = Object.keys(commands) as CommandName[];
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commands, name);
+}
+
+/** Parses a command's arguments; the error names the first offending field. */
+export function parseArgs<N extends CommandName>(name: N, args: unknown): Result<z.infer<CommandMap[N]['args']>> {
+  const parsed = commands[name].args.safeParse(args ?? {});
+  if (parsed.success) return ok(parsed.data as z.infer<CommandMap[N]['args']>);
+  return fail('invalid-arguments', `${name}: ${describeIssues(parsed.error)}`);
+}
+
+function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid arguments';
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'arguments';
+  return `${where}: ${issue.message}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API every client sees (window.boo in Electron, the WebSocket client in a browser)
+
+/** What a subscriber receives after its replay: live events, or a request to re-read snapshots. */
+export type SubscriptionMessage = { readonly kind: 'event'; readonly event: AppEvent } | { readonly kind: 'resync'; readonly lastSeq: number };
+
+/** Abilities only the desktop app has; absent in a browser. */
+export interface DesktopBridge {
+  /** Shows the native folder picker; the chosen folder is opened as a project. Null when cancelled. */
+  pickFolder(): Promise<Result<Project> | null>;
+  /** The file-system path of a dropped file or folder (browsers never reveal it). */
+  pathForFile(file: unknown): string;
+  /** Called when the application menu asks for "Open Folder…". */
+  onMenuOpenFolder(listener: () => void): () => void;
+}
+
+export interface BooApi {
+  readonly desktop?: DesktopBridge;
+  call<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<Result<CommandResult<N>>>;
+  /**
+   * Replays what was missed after `afterSeq` (or asks for a resync), then delivers live messages
+   * to `listener` until the returned function is called.
+   */
+  subscribe(
+    position: { afterSeq: number; epoch?: string },
+    listener: (message: SubscriptionMessage) => void,
+  ): Promise<{ result: Result<SubscribeResult>; unsubscribe: () => void }>;
+}
