@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { isLoopbackHost, startServer } from '../../src/main/serve/index.ts';
+import { testCore } from '../helpers/core.ts';
+import { connectWire, testServer } from '../helpers/serve.ts';
+import { tempDir } from '../helpers/tempDir.ts';
+
+function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      resolve(101);
+      socket.close();
+    });
+    socket.once('error', (error) => {
+      if (!String(error).includes('Unexpected server response')) reject(error);
+    });
+  });
+}
+
+describe('serve security', () => {
+  test('a page request without the token gets 401', async () => {
+    const { server } = await testServer();
+    const response = await fetch(`http://127.0.0.1:${server.port}/`);
+    expect(response.status).toBe(401);
+    expect(await response.text()).toMatch(/access token/);
+  });
+
+  test('the token in the URL opens the app and sets a cookie that loads its assets', async () => {
+    const { server } = await testServer();
+    const page = await fetch(server.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? '';
+    expect(cookie).toMatch(/^boo_token=/);
+    const asset = await fetch(`http://127.0.0.1:${server.port}/assets/app.js`, { headers: { cookie } });
+    expect(asset.status).toBe(200);
+    expect(await fetch(`http://127.0.0.1:${server.port}/assets/app.js`)).toHaveProperty('status', 401);
+  });
+
+  test('a wrong token is refused', async () => {
+    const { server } = await testServer();
+    expect((await fetch(`http://127.0.0.1:${server.port}/?token=not-the-token`)).status).toBe(401);
+  });
+
+  test('a WebSocket without the token gets 401, with a wrong Origin gets 403, with both right opens', async () => {
+    const { server } = await testServer();
+    const base = `ws://127.0.0.1:${server.port}/ws`;
+    expect(await upgradeStatus(base)).toBe(401);
+    expect(await upgradeStatus(`${base}?token=${server.token}`, { origin: 'http://evil.example' })).toBe(403);
+    expect(await upgradeStatus(`${base}?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` })).toBe(101);
+  });
+
+  test('a page request with a foreign Origin or Host is refused (DNS rebinding)', async () => {
+    const { server } = await testServer();
+    const cross = await fetch(server.url, { headers: { origin: 'http://evil.example' } });
+    expect(cross.status).toBe(403);
+    const rebound = await upgradeStatus(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { host: `evil.example:${server.port}` });
+    expect(rebound).toBe(403);
+  });
+
+  test('path traversal cannot read outside the renderer folder', async () => {
+    const { server } = await testServer();
+    const cookie = (await fetch(server.url)).headers.get('set-cookie')?.split(';')[0] ?? '';
+    for (const path of ['/../../package.json', '/%2e%2e/%2e%2e/package.json', '/assets/../../secret.js']) {
+      const response = await fetch(`http://127.0.0.1:${server.port}${path}`, { headers: { cookie } });
+      expect(response.status).toBe(404);
+    }
+  });
+
+  test('a non-loopback host is refused without --allow-remote', async () => {
+    const core = testCore();
+    const refused = await startServer({ core, rendererDir: tempDir(), host: '0.0.0.0' });
+    expect(refused).toMatchObject({ ok: false, error: { kind: 'invalid-arguments', message: expect.stringContaining('--allow-remote') } });
+    expect(isLoopbackHost('127.0.0.1')).toBe(true);
+    expect(isLoopbackHost('::1')).toBe(true);
+    expect(isLoopbackHost('localhost')).toBe(true);
+    expect(isLoopbackHost('192.168.1.10')).toBe(false);
+  });
+
+  test('`boocode serve --host 0.0.0.0` exits with an error and never listens', () => {
+    const run = spawnSync(process.execPath, ['src/main/cli/index.ts', 'serve', '--host', '0.0.0.0', '--data-dir', tempDir()], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0.*--allow-remote/);
+  });
+});
+
+describe('serve protocol', () => {
+  test('a command over the WebSocket is answered by the core', async () => {
+    const { server } = await testServer();
+    const client = await connectWire(server);
+    expect(await client.request('app.info', {})).toMatchObject({ ok: true, value: { name: 'BooCode' } });
+  });
+
+  test('a subscriber gets live events after its replay, and resumes after a reconnect without gaps', async () => {
+    const { core, server } = await testServer();
+    const first = await connectWire(server);
+    const subscribed = await first.request('events.subscribe', { afterSeq: 0 });
+    expect(subscribed).toMatchObject({ ok: true, value: { kind: 'replay', events: [] } });
+    await first.request('projects.open', { path: tempDir() });
+    await expect.poll(() => first.live.length).toBe(1);
+    first.close();
+    await core.api.call('projects.open', { path: tempDir() });
+    const second = await connectWire(server);
+    const epoch = (subscribed as { value: { epoch: string } }).value.epoch;
+    const resumed = await second.request('events.subscribe', { afterSeq: 1, epoch });
+    expect(resumed).toMatchObject({ ok: true, value: { kind: 'replay', events: [{ seq: 2, type: 'workspace.project.opened' }] } });
+  });
+});
