@@ -59,7 +59,7 @@ async function bareWebSocket(): Promise<number> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => wss.once('listening', resolve));
   const address = wss.address();
-  const port = typeof address === 'object' ? address.port : 0;
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
   const serverSide = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
   const socket = new WebSocket(`ws://127.0.0.1:${port}`);
   await new Promise((resolve) => socket.once('open', resolve));

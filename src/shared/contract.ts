@@ -2,6 +2,14 @@
 // Each command is declared once with zod schemas for its arguments and result; the Electron
 // IPC adapter and the WebSocket server both validate against these before the core sees them.
 import { z } from 'zod';
+import {
+  AgentDescriptorSchema,
+  AgentIdSchema,
+  AgentProcessInfoSchema,
+  CustomAgentSchema,
+  PermissionOutcomeSchema,
+  PermissionRequestSchema,
+} from './agents.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
 export const MAX_PATH_LENGTH = 4096;
@@ -19,6 +27,12 @@ export const ErrorKindSchema = z.enum([
   'not-a-directory',
   'store-corrupt',
   'unauthorized',
+  'agent-not-installed',
+  'agent-crashed', // the agent process exited during a turn
+  'agent-failed', // it crashed too often; reset it to try again
+  'handshake-timeout', // initialize or session/new did not answer in time
+  'agent-error', // the agent answered a request with an error
+  'cancelled',
   'internal',
 ]);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
@@ -68,6 +82,10 @@ export const SettingsSchema = z.object({
   maxWarmAgents: z.number().int().min(0).max(64).default(4),
   /** Minutes an idle warm agent may live before it is stopped. */
   agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  /** Seconds a permission prompt waits for an answer before it is dismissed; 0 waits forever. */
+  permissionTimeoutSeconds: z.number().int().min(0).max(24 * 60 * 60).default(0),
+  /** ACP agents the user added, beside the built-in ones. */
+  customAgents: z.array(CustomAgentSchema).max(100).default([]),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = z
@@ -75,6 +93,7 @@ export const SettingsPatchSchema = z
     theme: ThemeSchema,
     maxWarmAgents: SettingsSchema.shape.maxWarmAgents.unwrap(),
     agentIdleTtlMinutes: SettingsSchema.shape.agentIdleTtlMinutes.unwrap(),
+    permissionTimeoutSeconds: SettingsSchema.shape.permissionTimeoutSeconds.unwrap(),
   })
   .partial()
   .strict();
@@ -100,6 +119,10 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('workspace.project.opened'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('workspace.project.removed'), projectId: ProjectIdSchema }),
   z.object({ ...eventBase, type: z.literal('app.settings.changed'), settings: SettingsSchema }),
+  z.object({ ...eventBase, type: z.literal('agent.catalog.changed') }),
+  z.object({ ...eventBase, type: z.literal('agent.process.changed'), process: AgentProcessInfoSchema }),
+  z.object({ ...eventBase, type: z.literal('agent.permission.requested'), request: PermissionRequestSchema }),
+  z.object({ ...eventBase, type: z.literal('agent.permission.resolved'), requestId: z.string(), outcome: PermissionOutcomeSchema }),
 ]);
 /** Everything the core tells its clients. `type` is `domain.subject.verb`; `seq` only grows. */
 export type AppEvent = z.infer<typeof AppEventSchema>;
@@ -134,6 +157,28 @@ export const commands = {
   },
   'settings.get': { args: NoArgs, result: SettingsSchema },
   'settings.set': { args: z.object({ patch: SettingsPatchSchema }).strict(), result: SettingsSchema },
+  'agents.list': {
+    args: z.object({ projectId: ProjectIdSchema.optional() }).strict(),
+    result: z.array(AgentDescriptorSchema),
+  },
+  'agents.add': { args: z.object({ agent: CustomAgentSchema }).strict(), result: AgentDescriptorSchema },
+  'agents.remove': { args: z.object({ agentId: AgentIdSchema }).strict(), result: z.object({ removed: z.boolean() }) },
+  'agents.processes': { args: NoArgs, result: z.array(AgentProcessInfoSchema) },
+  'agents.reset': {
+    args: z.object({ chatId: z.string().min(1).max(64), agentId: AgentIdSchema }).strict(),
+    result: z.object({ reset: z.boolean() }),
+  },
+  'permissions.list': { args: NoArgs, result: z.array(PermissionRequestSchema) },
+  'permissions.answer': {
+    args: z
+      .object({
+        requestId: z.string().min(1).max(128),
+        /** One of the request's options; omitted means the user dismissed the prompt. */
+        optionId: z.string().min(1).max(256).optional(),
+      })
+      .strict(),
+    result: z.object({ answered: z.boolean() }),
+  },
   'events.subscribe': {
     args: z
       .object({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { AppEvent, Project, ProjectId } from '../../src/shared/contract.ts';
+import type { AppEvent, Project, ProjectId, Settings } from '../../src/shared/contract.ts';
 import { initialAppState, reduceAppState } from '../../src/renderer/state/appState.ts';
 
 function project(id: string, lastOpenedAt = '2026-01-01T00:00:00.000Z'): Project {
@@ -10,7 +10,7 @@ function opened(seq: number, value: Project): AppEvent {
   return { seq, at: value.createdAt, type: 'workspace.project.opened', project: value };
 }
 
-const settings = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15 } as const;
+const settings: Settings = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, customAgents: [] };
 
 describe('renderer app state', () => {
   test('an event at or below the last applied seq is ignored, so replays never duplicate', () => {

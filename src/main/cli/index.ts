@@ -7,11 +7,12 @@ import { createCore } from '../core/index.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { StoreOpenError } from '../store/index.ts';
 import { startServer } from '../serve/index.ts';
+import { agentsCommand } from './agentsCommand.ts';
 
 /** Exit codes: 0 done, 1 the command failed, 2 the command line was wrong. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
-interface CliCommand {
+export interface CliCommand {
   readonly summary: string;
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
@@ -73,6 +74,7 @@ Options:
       return exitCodes.ok;
     },
   },
+  agents: agentsCommand,
 };
 
 const mainUsage = `Usage: boocode <command> [options]

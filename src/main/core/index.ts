@@ -15,6 +15,7 @@ import {
   type SubscribeResult,
   type SubscriptionMessage,
 } from '../../shared/contract.ts';
+import { createAgents, type Agents, type AgentsOptions } from '../agents/index.ts';
 import { createEventBus, type EventBus } from '../events/index.ts';
 import { createProjectService } from '../projects/index.ts';
 import { createSettingsService } from '../settings/index.ts';
@@ -27,12 +28,19 @@ export interface CoreOptions {
   readonly version?: string;
   readonly replayCapacity?: number;
   readonly log?: (line: string) => void;
+  /** The environment agents inherit and are found on (PATH); the process's by default. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Shorter timings and policies, for tests. */
+  readonly acpTimings?: AgentsOptions['acpTimings'];
+  readonly poolPolicy?: AgentsOptions['poolPolicy'];
+  readonly agentLimits?: AgentsOptions['limits'];
 }
 
 export interface Core {
   readonly dataDir: string;
   readonly events: EventBus;
   readonly store: Store;
+  readonly agents: Agents;
   /** Validates `args` against the contract, then runs the command. Never throws. */
   dispatch(method: unknown, args: unknown): Promise<Result<unknown>>;
   /** The typed API, for in-process clients (the CLI, tests). */
@@ -61,6 +69,17 @@ export function createCore(options: CoreOptions): Core {
   const unitOfWork = createUnitOfWork(store, events);
   const projects = createProjectService({ store, unitOfWork });
   const settings = createSettingsService({ store, unitOfWork });
+  const agents = createAgents({
+    store,
+    unitOfWork,
+    publish: (drafts) => events.publish(drafts),
+    settings,
+    log,
+    env: options.env,
+    acpTimings: options.acpTimings,
+    poolPolicy: options.poolPolicy,
+    limits: options.agentLimits,
+  });
   const version = options.version ?? packageVersion();
   let isClosed = false;
 
@@ -79,6 +98,17 @@ export function createCore(options: CoreOptions): Core {
     'projects.remove': (args) => projects.remove(args.projectId),
     'settings.get': () => ok(settings.get()),
     'settings.set': (args) => ok(settings.set(args.patch)),
+    'agents.list': async (args) => {
+      const project = args.projectId === undefined ? undefined : projects.get(args.projectId);
+      if (args.projectId !== undefined && !project) return fail('not-found', `No project with id ${args.projectId}.`);
+      return ok(await agents.catalog.list({ projectPath: project?.path }));
+    },
+    'agents.add': (args) => agents.catalog.add(args.agent),
+    'agents.remove': (args) => agents.catalog.remove(args.agentId),
+    'agents.processes': () => ok(agents.pool.list()),
+    'agents.reset': (args) => ok({ reset: agents.pool.reset(args.chatId, args.agentId) }),
+    'permissions.list': () => ok(agents.permissions.list()),
+    'permissions.answer': (args) => agents.permissions.answer(args.requestId, args.optionId),
   };
 
   async function dispatch(method: unknown, args: unknown): Promise<Result<unknown>> {
@@ -116,12 +146,14 @@ export function createCore(options: CoreOptions): Core {
     dataDir: options.dataDir,
     events,
     store,
+    agents,
     dispatch,
     api,
     subscribe,
     async close() {
       if (isClosed) return;
       isClosed = true;
+      await agents.shutdown();
       store.close();
     },
   };

@@ -1,12 +1,13 @@
 // User settings: one row per key, JSON values, validated on the way in and on the way out so a
 // value written by another version can never break start-up (it falls back to its default).
-import { SettingsSchema, type Settings, type SettingsPatch } from '../../shared/contract.ts';
+import { SettingsSchema, type Settings } from '../../shared/contract.ts';
 import type { UnitOfWork } from '../core/unitOfWork.ts';
 import type { Store } from '../store/index.ts';
 
 export interface SettingsService {
   get(): Settings;
-  set(patch: SettingsPatch): Settings;
+  /** Any subset of fields; the contract's settings.set narrows what clients may change. */
+  set(patch: Partial<Settings>): Settings;
 }
 
 export function createSettingsService(deps: { store: Store; unitOfWork: UnitOfWork }): SettingsService {
@@ -16,7 +17,16 @@ export function createSettingsService(deps: { store: Store; unitOfWork: UnitOfWo
     'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
   );
 
+  // Settings are read on hot paths (the pool's reaping after every turn); parse once, and again
+  // only after a write. This core is the only writer of its data dir's settings.
+  let cached: Settings | undefined;
+
   function get(): Settings {
+    cached ??= read();
+    return cached;
+  }
+
+  function read(): Settings {
     const defaults = SettingsSchema.parse({});
     const stored: Record<string, unknown> = {};
     for (const row of selectAll.all()) {
@@ -41,6 +51,7 @@ export function createSettingsService(deps: { store: Store; unitOfWork: UnitOfWo
         for (const [key, value] of Object.entries(patch)) {
           if (value !== undefined) upsert.run(key, JSON.stringify(value));
         }
+        cached = undefined;
         const settings = get();
         return { value: settings, events: [{ type: 'app.settings.changed' as const, settings }] };
       });

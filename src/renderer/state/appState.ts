@@ -41,6 +41,11 @@ function applyEvent(state: AppState, event: AppEvent): AppState {
       return { ...state, projects: state.projects.filter((project) => project.id !== event.projectId) };
     case 'app.settings.changed':
       return { ...state, settings: event.settings };
+    case 'agent.catalog.changed':
+    case 'agent.process.changed':
+    case 'agent.permission.requested':
+    case 'agent.permission.resolved':
+      return state; // shown by the chat views, which arrive with sessions and chats
     default:
       return assertNever(event);
   }

@@ -1,0 +1,55 @@
+// The one interface every kind of agent backend implements (ACP children, warm opencode
+// servers), so the pool and the turn runner never care which protocol an agent speaks.
+import type { AgentEvent, ProcessState, SessionOrigin, StopReason, Usage } from '../../shared/agents.ts';
+import type { Result } from '../../shared/contract.ts';
+
+/** What one turn sends. `modeId` and `model` apply only when the agent offers them. */
+export interface TurnInput {
+  readonly text: string;
+  readonly modeId?: string;
+  readonly model?: string;
+}
+
+/** How a turn ended, when the agent answered at all. */
+export interface TurnOutcome {
+  readonly stopReason: StopReason;
+  /** Whether the turn ran on a warm session, a resumed one, or one started fresh. */
+  readonly origin: SessionOrigin;
+  readonly sessionId: string;
+  readonly usage: Usage | null;
+}
+
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string;
+}
+
+export interface BackendCapabilities {
+  readonly canResume: boolean;
+  readonly canLoad: boolean;
+  readonly modes: readonly { id: string; name: string }[];
+  readonly currentModeId: string | null;
+}
+
+export interface BackendStateChange {
+  readonly state: ProcessState;
+  readonly pid: number | null;
+  readonly exit: ExitInfo | null;
+}
+
+export interface AgentBackend {
+  readonly kind: 'acp' | 'opencode';
+  state(): ProcessState;
+  pid(): number | null;
+  capabilities(): BackendCapabilities | null;
+  /** Starts the process if needed and makes sure an agent session exists (new, resumed or warm). */
+  ensureSession(): Promise<Result<{ sessionId: string; origin: SessionOrigin }>>;
+  /** Runs one turn; events stream to `onEvent` as they arrive. */
+  prompt(input: TurnInput, onEvent: (event: AgentEvent) => void): Promise<Result<TurnOutcome>>;
+  /** Asks the agent to stop the running turn; the process lives on. */
+  cancel(): Promise<void>;
+  /** Stops the process (group); a later ensureSession starts a new one. */
+  close(): Promise<void>;
+  onStateChange(listener: (change: BackendStateChange) => void): () => void;
+}

@@ -1,0 +1,78 @@
+// The agents service: catalog, permission broker, pid registry, agent-session records and the
+// pool of warm processes, wired together. Other services use this entry only.
+import type { AppEventDraft } from '../../shared/contract.ts';
+import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { SettingsService } from '../settings/index.ts';
+import type { Store } from '../store/index.ts';
+import type { acpTimings } from './acp/acpBackend.ts';
+import { createAgentSessionStore, type AgentSessionStore } from './agentSessions.ts';
+import { createAgentCatalog, type AgentCatalog } from './catalog/index.ts';
+import { createPermissionBroker, type PermissionBroker } from './permissions/index.ts';
+import { createPidRegistry } from './pidRegistry.ts';
+import { createAgentPool, type AgentPool, type poolPolicy } from './pool.ts';
+
+export type { AgentPool, TurnRequest } from './pool.ts';
+export type { AgentBackend, TurnInput, TurnOutcome } from './backend.ts';
+export type { AgentSessionRecord } from './agentSessions.ts';
+
+export interface AgentsOptions {
+  readonly store: Store;
+  readonly unitOfWork: UnitOfWork;
+  readonly publish: (drafts: readonly AppEventDraft[]) => void;
+  readonly settings: SettingsService;
+  readonly log: (line: string) => void;
+  /** The environment agents inherit and whose PATH they are found on; the process's by default. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly acpTimings?: Partial<Record<keyof typeof acpTimings, number>>;
+  readonly poolPolicy?: Partial<typeof poolPolicy>;
+  /** Overrides the maxWarm / idleTtl settings (tests use milliseconds the settings cannot express). */
+  readonly limits?: () => { maxWarm: number; idleTtlMs: number };
+}
+
+export interface Agents {
+  readonly catalog: AgentCatalog;
+  readonly permissions: PermissionBroker;
+  readonly pool: AgentPool;
+  readonly sessions: AgentSessionStore;
+  /** Pids of processes left by an earlier run that were killed at start-up. */
+  readonly reapedAtStart: readonly number[];
+  shutdown(): Promise<void>;
+}
+
+export function createAgents(options: AgentsOptions): Agents {
+  const pidRegistry = createPidRegistry(options.store);
+  const reapedAtStart = pidRegistry.reapOrphans();
+  if (reapedAtStart.length > 0) options.log(`stopped ${reapedAtStart.length} agent process(es) left by an earlier run: ${reapedAtStart.join(', ')}`);
+  const catalog = createAgentCatalog({ settings: options.settings, publish: options.publish, env: options.env });
+  const permissions = createPermissionBroker({
+    store: options.store,
+    unitOfWork: options.unitOfWork,
+    timeoutMs: () => options.settings.get().permissionTimeoutSeconds * 1000,
+  });
+  const sessions = createAgentSessionStore(options.store);
+  const pool = createAgentPool({
+    catalog,
+    permissions,
+    pidRegistry,
+    sessions,
+    publish: options.publish,
+    limits: options.limits ?? (() => {
+      const settings = options.settings.get();
+      return { maxWarm: settings.maxWarmAgents, idleTtlMs: settings.agentIdleTtlMinutes * 60_000 };
+    }),
+    log: options.log,
+    acpTimings: options.acpTimings,
+    policy: options.poolPolicy,
+  });
+  return {
+    catalog,
+    permissions,
+    pool,
+    sessions,
+    reapedAtStart,
+    async shutdown() {
+      permissions.dispose();
+      await pool.shutdown();
+    },
+  };
+}

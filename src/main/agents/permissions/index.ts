@@ -1,0 +1,169 @@
+// The permission broker: an agent's "may I?" becomes a prompt every client sees, and whoever
+// settles it first (the user's answer, a cancelled turn, a dead agent, the timeout) decides the
+// one outcome the agent gets. Every request is audited with its outcome.
+import { randomUUID } from 'node:crypto';
+import { fail, ok, type Result } from '../../../shared/contract.ts';
+import type { PermissionOption, PermissionOutcome, PermissionRequest, ToolCallSnapshot } from '../../../shared/agents.ts';
+import type { UnitOfWork } from '../../core/unitOfWork.ts';
+import type { Store } from '../../store/index.ts';
+
+/** What an agent asks, before it gets an id. */
+export interface PermissionAsk {
+  readonly chatId: string;
+  readonly agentId: string;
+  readonly title: string;
+  readonly toolCall: ToolCallSnapshot | null;
+  readonly options: readonly PermissionOption[];
+}
+
+export type PermissionCancelReason = 'turn-cancelled' | 'agent-exited' | 'user';
+
+export interface PermissionBroker {
+  /** Resolves when the user answers, the signal aborts (→ cancelled 'turn-cancelled'), cancelWhere() matches, or the timeout passes (→ cancelled 'timeout'). */
+  request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionOutcome>;
+  /** `optionId` omitted = the user dismissed it. A settled or unknown id is 'not-found'; an option not offered is 'invalid-arguments'. */
+  answer(requestId: string, optionId?: string): Result<{ answered: boolean }>;
+  /** Pending requests, oldest first. */
+  list(): PermissionRequest[];
+  /** Cancels the pending requests matching every given field (an empty filter matches all); returns how many. */
+  cancelWhere(filter: { chatId?: string; agentId?: string }, reason: PermissionCancelReason): number;
+  /** Cancels everything pending as 'agent-exited'; later requests are cancelled at once. */
+  dispose(): void;
+}
+
+interface Pending {
+  readonly request: PermissionRequest;
+  readonly resolve: (outcome: PermissionOutcome) => void;
+  readonly cleanup: () => void;
+}
+
+export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfWork; timeoutMs: () => number }): PermissionBroker {
+  const { db } = deps.store;
+  const insertAudit = db.prepare(
+    `INSERT INTO permission_audit (id, chat_id, agent_id, title, tool_call, options, requested_at)
+     VALUES (@id, @chat_id, @agent_id, @title, @tool_call, @options, @requested_at)`,
+  );
+  const resolveAudit = db.prepare<{ id: string; outcome: string; resolved_at: string }>(
+    'UPDATE permission_audit SET outcome = @outcome, resolved_at = @resolved_at WHERE id = @id AND outcome IS NULL',
+  );
+  // Insertion order is request order, so list() needs no sort.
+  const pending = new Map<string, Pending>();
+  let isDisposed = false;
+
+  return { request, answer, list, cancelWhere, dispose };
+
+  function request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionOutcome> {
+    if (isDisposed) return Promise.resolve({ outcome: 'cancelled', reason: 'agent-exited' });
+    const permissionRequest: PermissionRequest = {
+      id: randomUUID(),
+      chatId: input.chatId,
+      agentId: input.agentId,
+      title: input.title,
+      toolCall: input.toolCall,
+      options: input.options.map((option) => ({ ...option })),
+      requestedAt: new Date().toISOString(),
+    };
+    const id = permissionRequest.id;
+    let resolveOutcome: (outcome: PermissionOutcome) => void = () => {};
+    const outcome = new Promise<PermissionOutcome>((resolvePromise) => {
+      resolveOutcome = resolvePromise;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => settle(id, { outcome: 'cancelled', reason: 'turn-cancelled' });
+    // Registered before the event goes out: a listener may answer synchronously (a remembered
+    // rule, a test), and that answer must find the request.
+    pending.set(id, {
+      request: permissionRequest,
+      resolve: resolveOutcome,
+      cleanup: () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      },
+    });
+    try {
+      deps.unitOfWork.run(() => {
+        insertAudit.run({
+          id,
+          chat_id: input.chatId,
+          agent_id: input.agentId,
+          title: input.title,
+          tool_call: input.toolCall === null ? null : JSON.stringify(input.toolCall),
+          options: JSON.stringify(permissionRequest.options),
+          requested_at: permissionRequest.requestedAt,
+        });
+        return { value: undefined, events: [{ type: 'agent.permission.requested' as const, request: permissionRequest }] };
+      });
+    } catch (error) {
+      pending.delete(id);
+      throw error;
+    }
+    if (!pending.has(id)) return outcome; // answered by a listener already
+    if (signal?.aborted) {
+      onAbort();
+      return outcome;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timeoutMs = deps.timeoutMs();
+    if (timeoutMs > 0) {
+      timer = setTimeout(() => settle(id, { outcome: 'cancelled', reason: 'timeout' }), timeoutMs);
+      // A prompt nobody answers is no reason to keep the process alive.
+      timer.unref();
+    }
+    return outcome;
+  }
+
+  function answer(requestId: string, optionId?: string): Result<{ answered: boolean }> {
+    const entry = pending.get(requestId);
+    if (!entry) return fail('not-found', `No pending permission request ${requestId}; it was already answered or cancelled.`);
+    if (optionId === undefined) {
+      settle(requestId, { outcome: 'cancelled', reason: 'user' });
+      return ok({ answered: true });
+    }
+    if (!entry.request.options.some((option) => option.optionId === optionId)) {
+      return fail('invalid-arguments', `Option ${optionId} was not offered for permission request ${requestId}.`);
+    }
+    settle(requestId, { outcome: 'selected', optionId });
+    return ok({ answered: true });
+  }
+
+  function list(): PermissionRequest[] {
+    return [...pending.values()].map((entry) => entry.request);
+  }
+
+  function cancelWhere(filter: { chatId?: string; agentId?: string }, reason: PermissionCancelReason): number {
+    const matching = [...pending.values()]
+      .map((entry) => entry.request)
+      .filter((each) => (filter.chatId === undefined || each.chatId === filter.chatId) && (filter.agentId === undefined || each.agentId === filter.agentId));
+    let cancelled = 0;
+    for (const each of matching) {
+      if (settle(each.id, { outcome: 'cancelled', reason })) cancelled += 1;
+    }
+    return cancelled;
+  }
+
+  function dispose(): void {
+    isDisposed = true;
+    cancelWhere({}, 'agent-exited');
+  }
+
+  /**
+   * The one place a request ends. Taking it out of `pending` first makes every later settle a
+   * no-op, so a racing answer, abort and timeout yield exactly one outcome. The agent gets its
+   * outcome even if the audit write throws: an agent left waiting would hang its turn.
+   */
+  function settle(id: string, outcome: PermissionOutcome): boolean {
+    const entry = pending.get(id);
+    if (!entry) return false;
+    pending.delete(id);
+    entry.cleanup();
+    try {
+      deps.unitOfWork.run(() => {
+        resolveAudit.run({ id, outcome: JSON.stringify(outcome), resolved_at: new Date().toISOString() });
+        return { value: undefined, events: [{ type: 'agent.permission.resolved' as const, requestId: id, outcome }] };
+      });
+    } finally {
+      entry.resolve(outcome);
+    }
+    return true;
+  }
+}

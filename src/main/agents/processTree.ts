@@ -1,0 +1,85 @@
+// What the supervisor needs to know about processes, read from /proc on Linux (and `ps`
+// elsewhere): start times, to prove a pid is still the process we started; group members
+// and memory, for the UI; and group signalling, because agents run as wrapper + child.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const hasProc = process.platform === 'linux';
+const pageSize = 4096;
+
+interface Stat {
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly state: string;
+  readonly startTicks: string;
+}
+
+function readStat(pid: number): Stat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // gone: that is what the caller asks about
+  }
+  // The command name may contain spaces and parentheses; fields resume after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '?', ppid: Number(fields[1]), pgid: Number(fields[2]), startTicks: fields[19] ?? '' };
+}
+
+/**
+ * An identity that changes when a pid is reused: the kernel start time on Linux, `ps`'s start
+ * time elsewhere. Undefined when the process does not exist.
+ */
+export function processStartIdentity(pid: number): string | undefined {
+  if (hasProc) {
+    const stat = readStat(pid);
+    return stat && stat.state !== 'Z' ? stat.startTicks : undefined;
+  }
+  try {
+    const started = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2_000 }).trim();
+    return started === '' ? undefined : started;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isProcessAlive(pid: number): boolean {
+  return processStartIdentity(pid) !== undefined;
+}
+
+/** Live pids in a process group (Linux; elsewhere only the leader is known). */
+export function processGroupMembers(pgid: number): number[] {
+  if (!hasProc) return isProcessAlive(pgid) ? [pgid] : [];
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (stat && stat.pgid === pgid && stat.state !== 'Z') members.push(Number(name));
+  }
+  return members;
+}
+
+/** Resident memory of a whole process group, in bytes; null where it cannot be read. */
+export function processGroupRss(pgid: number): number | null {
+  if (!hasProc) return null;
+  let total = 0;
+  for (const pid of processGroupMembers(pgid)) {
+    try {
+      const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+      if (Number.isFinite(resident)) total += resident * pageSize;
+    } catch {
+      // exited between listing and reading: contributes nothing
+    }
+  }
+  return total;
+}
+
+/** Sends a signal to every process in the group; false when the group is already empty. */
+export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: nobody left in the group
+  }
+}
