@@ -33,6 +33,10 @@ export const ErrorKindSchema = z.enum([
   'handshake-timeout', // initialize or session/new did not answer in time
   'agent-error', // the agent answered a request with an error
   'cancelled',
+  'busy', // the chat's queue is full
+  'conflict', // the project changed underneath: a change cannot be applied cleanly
+  'unapplied-changes', // refused because work would be lost; confirm to go ahead
+  'git-failed',
   'internal',
 ]);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;

@@ -2,6 +2,7 @@
 // servers), so the pool and the turn runner never care which protocol an agent speaks.
 import type { AgentEvent, ProcessState, SessionOrigin, StopReason, Usage } from '../../shared/agents.ts';
 import type { Result } from '../../shared/contract.ts';
+import type { AgentLaunchSpec } from './catalog/index.ts';
 
 /** What one turn sends. `modeId` and `model` apply only when the agent offers them. */
 export interface TurnInput {
@@ -53,3 +54,17 @@ export interface AgentBackend {
   close(): Promise<void>;
   onStateChange(listener: (change: BackendStateChange) => void): () => void;
 }
+
+/** What the pool hands a backend factory for one (chat, agent). */
+export interface BackendContext {
+  readonly chatId: string;
+  readonly agentId: string;
+  readonly spec: AgentLaunchSpec;
+  readonly cwd: string;
+  /** The agent session to resume when the process (re)starts, if the agent can. */
+  readonly storedSessionId: string | null;
+  /** Called when the agent session id is known (new or resumed), to persist it. */
+  readonly onSession: (sessionId: string) => void;
+}
+
+export type BackendFactory = (context: BackendContext) => AgentBackend;

@@ -4,7 +4,8 @@ import type { AppEventDraft } from '../../shared/contract.ts';
 import type { UnitOfWork } from '../core/unitOfWork.ts';
 import type { SettingsService } from '../settings/index.ts';
 import type { Store } from '../store/index.ts';
-import type { acpTimings } from './acp/acpBackend.ts';
+import { createAcpBackend, type acpTimings } from './acp/acpBackend.ts';
+import type { BackendFactory } from './backend.ts';
 import { createAgentSessionStore, type AgentSessionStore } from './agentSessions.ts';
 import { createAgentCatalog, type AgentCatalog } from './catalog/index.ts';
 import { createPermissionBroker, type PermissionBroker } from './permissions/index.ts';
@@ -50,10 +51,16 @@ export function createAgents(options: AgentsOptions): Agents {
     timeoutMs: () => options.settings.get().permissionTimeoutSeconds * 1000,
   });
   const sessions = createAgentSessionStore(options.store);
+  const acp: BackendFactory = (context) =>
+    createAcpBackend({ ...context, permissions, pidRegistry, timings: options.acpTimings, log: options.log });
   const pool = createAgentPool({
     catalog,
-    permissions,
-    pidRegistry,
+    backends: {
+      acp,
+      'opencode-server': () => {
+        throw new Error('opencode servers are not supported yet');
+      },
+    },
     sessions,
     publish: options.publish,
     limits: options.limits ?? (() => {
@@ -61,7 +68,6 @@ export function createAgents(options: AgentsOptions): Agents {
       return { maxWarm: settings.maxWarmAgents, idleTtlMs: settings.agentIdleTtlMinutes * 60_000 };
     }),
     log: options.log,
-    acpTimings: options.acpTimings,
     policy: options.poolPolicy,
   });
   return {

@@ -4,12 +4,9 @@
 // recently used first beyond `maxWarm`, or after `idleTtl`. Busy processes are never reaped.
 import type { AgentEvent, AgentProcessInfo, ProcessState } from '../../shared/agents.ts';
 import { fail, type AppEventDraft, type Result } from '../../shared/contract.ts';
-import { createAcpBackend, type acpTimings } from './acp/acpBackend.ts';
 import type { AgentSessionStore } from './agentSessions.ts';
-import type { AgentBackend, ExitInfo, TurnInput, TurnOutcome } from './backend.ts';
-import type { AgentCatalog } from './catalog/index.ts';
-import type { PermissionBroker } from './permissions/index.ts';
-import type { PidRegistry } from './pidRegistry.ts';
+import type { AgentBackend, BackendFactory, ExitInfo, TurnInput, TurnOutcome } from './backend.ts';
+import type { AgentCatalog, AgentLaunchSpec } from './catalog/index.ts';
 import { processGroupRss } from './processTree.ts';
 
 export const poolPolicy = {
@@ -35,14 +32,13 @@ export interface TurnRequest {
 
 export interface PoolOptions {
   readonly catalog: AgentCatalog;
-  readonly permissions: PermissionBroker;
-  readonly pidRegistry: PidRegistry;
+  /** One factory per protocol an agent may speak. */
+  readonly backends: Readonly<Record<AgentLaunchSpec['protocol'], BackendFactory>>;
   readonly sessions: AgentSessionStore;
   readonly publish: (drafts: readonly AppEventDraft[]) => void;
   /** Read at every reap, so settings changes apply at once. */
   readonly limits: () => { maxWarm: number; idleTtlMs: number };
   readonly log: (line: string) => void;
-  readonly acpTimings?: Partial<Record<keyof typeof acpTimings, number>>;
   readonly policy?: Partial<typeof poolPolicy>;
 }
 
@@ -130,20 +126,16 @@ export function createAgentPool(options: PoolOptions): AgentPool {
     if (entry.crashes.length >= policy.crashLimit) entry.isFailed = true;
   }
 
-  function create(request: TurnRequest, spec: Parameters<typeof createAcpBackend>[0]['spec']): Entry {
+  function create(request: TurnRequest, spec: AgentLaunchSpec): Entry {
     const stored = options.sessions.get(request.chatId, request.agentId);
-    const backend = createAcpBackend({
+    const backend = options.backends[spec.protocol]({
       chatId: request.chatId,
       agentId: request.agentId,
       spec,
       cwd: request.cwd,
       storedSessionId: stored?.sessionId ?? null,
-      permissions: options.permissions,
-      pidRegistry: options.pidRegistry,
-      timings: options.acpTimings,
-      log: options.log,
       onSession: (sessionId) => {
-        options.sessions.save({ chatId: request.chatId, agentId: request.agentId, backend: 'acp', sessionId, status: 'active' });
+        options.sessions.save({ chatId: request.chatId, agentId: request.agentId, backend: backend.kind, sessionId, status: 'active' });
       },
     });
     const entry: Entry = {
@@ -195,7 +187,6 @@ export function createAgentPool(options: PoolOptions): AgentPool {
     if (!entry) {
       const spec = await options.catalog.resolve(request.agentId, { projectPath: request.projectPath });
       if (!spec.ok) return spec;
-      if (spec.value.protocol !== 'acp') return fail('invalid-arguments', `${spec.value.name} is not an ACP agent.`);
       entry = create(request, spec.value);
     }
     const running = entry;
