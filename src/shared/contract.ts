@@ -10,6 +10,7 @@ import {
   PermissionOutcomeSchema,
   PermissionRequestSchema,
 } from './agents.ts';
+import { ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
 export const MAX_PATH_LENGTH = 4096;
@@ -88,6 +89,8 @@ export const SettingsSchema = z.object({
   agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15),
   /** Seconds a permission prompt waits for an answer before it is dismissed; 0 waits forever. */
   permissionTimeoutSeconds: z.number().int().min(0).max(24 * 60 * 60).default(0),
+  /** Prompts a chat may hold waiting behind its running turn. */
+  queueLimit: z.number().int().min(1).max(1000).default(20),
   /** ACP agents the user added, beside the built-in ones. */
   customAgents: z.array(CustomAgentSchema).max(100).default([]),
 });
@@ -98,6 +101,7 @@ export const SettingsPatchSchema = z
     maxWarmAgents: SettingsSchema.shape.maxWarmAgents.unwrap(),
     agentIdleTtlMinutes: SettingsSchema.shape.agentIdleTtlMinutes.unwrap(),
     permissionTimeoutSeconds: SettingsSchema.shape.permissionTimeoutSeconds.unwrap(),
+    queueLimit: SettingsSchema.shape.queueLimit.unwrap(),
   })
   .partial()
   .strict();
@@ -127,6 +131,28 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('agent.process.changed'), process: AgentProcessInfoSchema }),
   z.object({ ...eventBase, type: z.literal('agent.permission.requested'), request: PermissionRequestSchema }),
   z.object({ ...eventBase, type: z.literal('agent.permission.resolved'), requestId: z.string(), outcome: PermissionOutcomeSchema }),
+  z.object({ ...eventBase, type: z.literal('workspace.session.changed'), session: SessionSchema }),
+  z.object({ ...eventBase, type: z.literal('chat.record.changed'), chat: ChatSchema }),
+  z.object({ ...eventBase, type: z.literal('chat.message.created'), message: MessageSchema }),
+  /** A part whose whole value changed (or that was just created): upsert it by id. */
+  z.object({ ...eventBase, type: z.literal('chat.part.updated'), chatId: z.string(), part: PartSchema }),
+  /**
+   * Text appended to a text or reasoning part. `offset` is the part's length before the delta:
+   * a client whose copy has another length re-reads the chat instead of showing text twice.
+   */
+  z.object({
+    ...eventBase,
+    type: z.literal('chat.part.delta'),
+    chatId: z.string(),
+    messageId: z.string(),
+    partId: z.string(),
+    offset: z.number().int(),
+    delta: z.string(),
+  }),
+  z.object({ ...eventBase, type: z.literal('chat.turn.changed'), turn: TurnSchema }),
+  /** The one terminal event of a turn: completed, failed, cancelled or interrupted. */
+  z.object({ ...eventBase, type: z.literal('chat.turn.ended'), turn: TurnSchema }),
+  z.object({ ...eventBase, type: z.literal('chat.queue.changed'), chatId: z.string(), queue: z.array(TurnSchema) }),
 ]);
 /** Everything the core tells its clients. `type` is `domain.subject.verb`; `seq` only grows. */
 export type AppEvent = z.infer<typeof AppEventSchema>;
@@ -147,6 +173,7 @@ export type SubscribeResult = z.infer<typeof SubscribeResultSchema>;
 // Commands
 
 const NoArgs = z.object({}).strict();
+const IdArg = z.string().min(1).max(64);
 
 export const commands = {
   'app.info': { args: NoArgs, result: AppInfoSchema },
@@ -183,6 +210,65 @@ export const commands = {
       .strict(),
     result: z.object({ answered: z.boolean() }),
   },
+  'sessions.create': {
+    args: z
+      .object({
+        projectId: ProjectIdSchema,
+        name: z.string().trim().min(1).max(120).optional(),
+        /** Defaults to true for git projects; a non-git folder never gets one. */
+        useWorktree: z.boolean().optional(),
+      })
+      .strict(),
+    result: SessionSchema,
+  },
+  'sessions.rename': { args: z.object({ sessionId: IdArg, name: z.string().trim().min(1).max(120) }).strict(), result: SessionSchema },
+  'sessions.archive': {
+    args: z.object({ sessionId: IdArg, /** Archive even with unapplied changes (they stay recoverable). */ confirm: z.boolean().optional() }).strict(),
+    result: SessionSchema,
+  },
+  'sessions.list': {
+    args: z.object({ projectId: ProjectIdSchema, includeArchived: z.boolean().optional() }).strict(),
+    result: z.array(SessionSchema.extend({ chats: z.array(ChatSchema) })),
+  },
+  'sessions.get': { args: z.object({ sessionId: IdArg }).strict(), result: SessionSchema.extend({ chats: z.array(ChatSchema) }) },
+  'chats.create': {
+    args: z.object({ sessionId: IdArg, agentId: AgentIdSchema, title: z.string().trim().min(1).max(200).optional() }).strict(),
+    result: ChatSchema,
+  },
+  'chats.rename': { args: z.object({ chatId: IdArg, title: z.string().trim().min(1).max(200) }).strict(), result: ChatSchema },
+  'chats.archive': { args: z.object({ chatId: IdArg }).strict(), result: ChatSchema },
+  'chats.list': { args: z.object({ sessionId: IdArg, includeArchived: z.boolean().optional() }).strict(), result: z.array(ChatSchema) },
+  'chats.get': {
+    args: z.object({ chatId: IdArg, limit: z.number().int().min(1).max(500).optional() }).strict(),
+    result: ChatViewSchema,
+  },
+  'chats.send': {
+    args: z
+      .object({
+        chatId: IdArg,
+        text: z.string().max(1_000_000),
+        /** Switch the chat to this agent for this turn and the next ones. */
+        agent: AgentIdSchema.optional(),
+        mode: z.string().min(1).max(128).optional(),
+        model: z.string().min(1).max(256).optional(),
+        /** When a turn is running: wait in the queue (default), or cancel it and run this one. */
+        whenBusy: WhenBusySchema.optional(),
+      })
+      .strict(),
+    result: z.object({ turnId: z.string(), queued: z.boolean() }),
+  },
+  'chats.cancel': { args: z.object({ chatId: IdArg }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  'chats.retry': { args: z.object({ turnId: IdArg }).strict(), result: z.object({ turnId: z.string(), queued: z.boolean() }) },
+  'chats.history': {
+    args: z
+      .object({ chatId: IdArg, /** Messages before this ordinal; the newest page when omitted. */ before: z.number().int().optional(), limit: z.number().int().min(1).max(500).optional() })
+      .strict(),
+    result: z.object({ messages: z.array(MessageSchema), hasOlder: z.boolean() }),
+  },
+  'chats.queue.list': { args: z.object({ chatId: IdArg }).strict(), result: z.array(TurnSchema) },
+  'chats.queue.promote': { args: z.object({ turnId: IdArg }).strict(), result: z.array(TurnSchema) },
+  'chats.queue.remove': { args: z.object({ turnId: IdArg }).strict(), result: z.array(TurnSchema) },
+  'chats.queue.clear': { args: z.object({ chatId: IdArg }).strict(), result: z.array(TurnSchema) },
   'events.subscribe': {
     args: z
       .object({

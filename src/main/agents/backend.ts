@@ -46,8 +46,11 @@ export interface AgentBackend {
   capabilities(): BackendCapabilities | null;
   /** Starts the process if needed and makes sure an agent session exists (new, resumed or warm). */
   ensureSession(): Promise<Result<{ sessionId: string; origin: SessionOrigin }>>;
-  /** Runs one turn; events stream to `onEvent` as they arrive. */
-  prompt(input: TurnInput, onEvent: (event: AgentEvent) => void): Promise<Result<TurnOutcome>>;
+  /**
+   * Runs one turn; events stream to `onEvent` as they arrive. Aborting `signal` cancels it,
+   * whether the process is still starting or the agent is already answering.
+   */
+  prompt(input: TurnInput, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<Result<TurnOutcome>>;
   /** Asks the agent to stop the running turn; the process lives on. */
   cancel(): Promise<void>;
   /** Stops the process (group); a later ensureSession starts a new one. */

@@ -192,11 +192,12 @@ export function createAgentPool(options: PoolOptions): AgentPool {
     const running = entry;
     running.isInTurn = true;
     running.lastUsedAt = Date.now();
+    // Backends also watch the signal themselves (a cancel while the process starts); cancel() is idempotent.
     const onAbort = () => void running.backend.cancel();
     request.signal?.addEventListener('abort', onAbort);
     try {
       if (request.signal?.aborted) return fail('cancelled', 'The turn was cancelled before it started.');
-      const result = await running.backend.prompt(request.input, onEvent);
+      const result = await running.backend.prompt(request.input, onEvent, request.signal);
       if (!result.ok && result.error.kind === 'handshake-timeout') recordCrash(running);
       if (result.ok) {
         options.sessions.setStatus(request.chatId, request.agentId, 'idle');

@@ -18,7 +18,9 @@ import {
 import { createAgents, type Agents, type AgentsOptions } from '../agents/index.ts';
 import { createEventBus, type EventBus } from '../events/index.ts';
 import { createProjectService } from '../projects/index.ts';
+import { createSessionService, type SessionService } from '../sessions/index.ts';
 import { createSettingsService } from '../settings/index.ts';
+import { createTurnService, type TurnService } from '../turns/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createUnitOfWork } from './unitOfWork.ts';
 
@@ -34,6 +36,8 @@ export interface CoreOptions {
   readonly acpTimings?: AgentsOptions['acpTimings'];
   readonly poolPolicy?: AgentsOptions['poolPolicy'];
   readonly agentLimits?: AgentsOptions['limits'];
+  readonly partTimings?: { flushIntervalMs?: number };
+  readonly heartbeatMs?: number;
 }
 
 export interface Core {
@@ -41,6 +45,8 @@ export interface Core {
   readonly events: EventBus;
   readonly store: Store;
   readonly agents: Agents;
+  readonly turns: TurnService;
+  readonly sessions: SessionService;
   /** Validates `args` against the contract, then runs the command. Never throws. */
   dispatch(method: unknown, args: unknown): Promise<Result<unknown>>;
   /** The typed API, for in-process clients (the CLI, tests). */
@@ -80,6 +86,21 @@ export function createCore(options: CoreOptions): Core {
     poolPolicy: options.poolPolicy,
     limits: options.agentLimits,
   });
+  const sessions = createSessionService({ store, unitOfWork, projects });
+  const turns = createTurnService({
+    store,
+    unitOfWork,
+    events,
+    sessions,
+    projects,
+    settings,
+    agents,
+    log,
+    partTimings: options.partTimings,
+    heartbeatMs: options.heartbeatMs,
+  });
+  const { interrupted } = turns.recover();
+  if (interrupted.length > 0) log(`${interrupted.length} turn(s) left running by an earlier run were marked interrupted`);
   const version = options.version ?? packageVersion();
   let isClosed = false;
 
@@ -109,6 +130,24 @@ export function createCore(options: CoreOptions): Core {
     'agents.reset': (args) => ok({ reset: agents.pool.reset(args.chatId, args.agentId) }),
     'permissions.list': () => ok(agents.permissions.list()),
     'permissions.answer': (args) => agents.permissions.answer(args.requestId, args.optionId),
+    'sessions.create': (args) => sessions.create(args),
+    'sessions.rename': (args) => sessions.rename(args.sessionId, args.name),
+    'sessions.archive': (args) => sessions.archive(args.sessionId, args.confirm ?? false),
+    'sessions.list': (args) => ok(sessions.list(args.projectId, args.includeArchived ?? false)),
+    'sessions.get': (args) => sessions.withChats(args.sessionId),
+    'chats.create': (args) => sessions.createChat(args),
+    'chats.rename': (args) => sessions.renameChat(args.chatId, args.title),
+    'chats.archive': (args) => sessions.archiveChat(args.chatId),
+    'chats.list': (args) => ok(sessions.listChats(args.sessionId, args.includeArchived ?? false)),
+    'chats.get': (args) => turns.view(args.chatId, args.limit),
+    'chats.send': (args) => turns.send(args.chatId, args.text, { agent: args.agent, mode: args.mode, model: args.model, whenBusy: args.whenBusy }),
+    'chats.cancel': (args) => turns.cancel(args.chatId),
+    'chats.retry': (args) => turns.retry(args.turnId),
+    'chats.history': (args) => turns.history(args.chatId, args.before, args.limit),
+    'chats.queue.list': (args) => turns.queue(args.chatId),
+    'chats.queue.promote': (args) => turns.promote(args.turnId),
+    'chats.queue.remove': (args) => turns.removeQueued(args.turnId),
+    'chats.queue.clear': (args) => turns.clearQueue(args.chatId),
   };
 
   async function dispatch(method: unknown, args: unknown): Promise<Result<unknown>> {
@@ -147,12 +186,15 @@ export function createCore(options: CoreOptions): Core {
     events,
     store,
     agents,
+    turns,
+    sessions,
     dispatch,
     api,
     subscribe,
     async close() {
       if (isClosed) return;
       isClosed = true;
+      await turns.shutdown();
       await agents.shutdown();
       store.close();
     },

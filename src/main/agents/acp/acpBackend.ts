@@ -312,9 +312,10 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
     }
   }
 
-  async function prompt(input: TurnInput, onEvent: (event: AgentEvent) => void): Promise<Result<TurnOutcome>> {
+  async function prompt(input: TurnInput, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<Result<TurnOutcome>> {
     const ensured = await ensureSession();
     if (!ensured.ok) return ensured;
+    if (signal?.aborted) return fail('cancelled', 'The turn was cancelled before it reached the agent.');
     const current = live;
     const activeSession = sessionId;
     if (!current || !activeSession) return fail('agent-crashed', lastExit ? describeExit(lastExit) : `${spec.name} stopped before the turn began.`);
@@ -328,6 +329,8 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       isCancelRequested: false,
     };
     turn = running;
+    const onAbort = () => void cancel();
+    signal?.addEventListener('abort', onAbort);
     try {
       const settingsNotices: AgentEvent[] = [];
       if (input.modeId || input.model) await applyTurnSettings(current, input, (event) => settingsNotices.push(event));
@@ -379,6 +382,7 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
             : null,
       });
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       turn = undefined;
       running.abort.abort();
       options.permissions.cancelWhere({ chatId, agentId }, 'turn-cancelled');
