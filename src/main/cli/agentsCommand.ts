@@ -3,11 +3,7 @@ import { resolve } from 'node:path';
 import type { AgentDescriptor } from '../../shared/agents.ts';
 import { createCore, type Core } from '../core/index.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
-// Type-only: index.ts imports this file, so a value import would be a cycle that breaks
-// whichever of the two is loaded first. `typeof` still pins these numbers to index.ts's.
-import type { CliCommand, exitCodes as cliExitCodes } from './index.ts';
-
-const exitCodes: typeof cliExitCodes = { ok: 0, failed: 1, usage: 2 };
+import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
 
 type Subcommand = 'list' | 'add' | 'remove';
 
@@ -201,12 +197,4 @@ function assertNever(value: never): never {
   throw new Error(`unhandled form ${String(value)}`);
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`boocode: ${message}\n\nRun \`boocode agents --help\` for the forms and options.\n`);
-  return exitCodes.usage;
-}
 
-function failure(message: string): number {
-  process.stderr.write(`boocode: ${message}\n`);
-  return exitCodes.failed;
-}

@@ -2,23 +2,18 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { createCore } from '../core/index.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { StoreOpenError } from '../store/index.ts';
 import { startServer } from '../serve/index.ts';
 import { agentsCommand } from './agentsCommand.ts';
+import { runCommand } from './runCommand.ts';
+import { sessionsCommand } from './sessionsCommand.ts';
 
-/** Exit codes: 0 done, 1 the command failed, 2 the command line was wrong. */
-export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
+import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
 
-export interface CliCommand {
-  readonly summary: string;
-  readonly usage: string;
-  readonly options: NonNullable<ParseArgsConfig['options']>;
-  readonly allowPositionals?: boolean;
-  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
-}
+export { exitCodes, type CliCommand } from './command.ts';
 
 const dataDirOption = { 'data-dir': { type: 'string' } } as const;
 
@@ -75,6 +70,8 @@ Options:
     },
   },
   agents: agentsCommand,
+  run: runCommand,
+  sessions: sessionsCommand,
 };
 
 const mainUsage = `Usage: boocode <command> [options]
@@ -119,15 +116,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function usageError(message: string): number {
-  process.stderr.write(`boocode: ${message}\n`);
-  return exitCodes.usage;
-}
-
-function failure(message: string): number {
-  process.stderr.write(`boocode: ${message}\n`);
-  return exitCodes.failed;
-}
 
 /** The built renderer sits next to the built CLI (out/main/cli.js → out/renderer). */
 function locateRenderer(): string | undefined {
