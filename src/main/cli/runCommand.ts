@@ -152,7 +152,8 @@ async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
   const targetChat = chatId;
 
   // Follow events before sending, so nothing of the turn is missed; sort them once the turn id is known.
-  let turnId: string | undefined;
+  // Set once the send is accepted; the listener below reads it.
+  const our: { turnId?: string } = {};
   const early: AppEvent[] = [];
   const ourMessages = new Set<string>();
   let settle: (turn: Turn) => void = () => {};
@@ -163,7 +164,7 @@ async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
   const answering = new Set<string>();
 
   const handle = (event: AppEvent): void => {
-    if (!belongsToTurn(event, targetChat, turnId, ourMessages)) return;
+    if (!belongsToTurn(event, targetChat, our.turnId, ourMessages)) return;
     if (event.type === 'agent.permission.requested' && !answering.has(event.request.id)) {
       answering.add(event.request.id);
       void decide(api, event.request, request.approve, output);
@@ -178,7 +179,7 @@ async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
   const position = await api.call('app.info', {});
   const subscription = await api.subscribe({ afterSeq: 0 }, (message) => {
     if (message.kind !== 'event') return;
-    if (turnId === undefined) early.push(message.event);
+    if (our.turnId === undefined) early.push(message.event);
     else handle(message.event);
   });
   if (!subscription.result.ok) return failure(subscription.result.error.message);
@@ -188,7 +189,8 @@ async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
     process.stderr.write(`boocode: ${sent.error.message}\n`);
     return sent.error.kind === 'agent-not-installed' || sent.error.kind === 'not-found' ? runExitCodes.agentMissing : runExitCodes.failed;
   }
-  turnId = sent.value.turnId;
+  const turnId = sent.value.turnId;
+  our.turnId = turnId;
   if (request.json) {
     output.line({ type: 'run.started', projectId: project.value.id, sessionId, chatId: targetChat, turnId, queued: sent.value.queued, cwd: session.value.cwd, epoch: position.ok ? position.value.epoch : null });
   }
