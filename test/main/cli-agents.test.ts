@@ -52,7 +52,7 @@ describe('boocode agents', () => {
     const run = agents(bin, 'list', '--json', '--data-dir', tempDir('boo-data-'));
     expect(run.status, run.stderr).toBe(0);
     const listed = AgentDescriptorSchema.array().parse(JSON.parse(run.stdout));
-    expect(listed.map((agent) => agent.id)).toEqual(['qwen', 'gemini', 'claude', 'codex', 'opencode-acp', 'goose']);
+    expect(listed.map((agent) => agent.id)).toEqual(['qwen', 'gemini', 'claude', 'codex', 'opencode', 'opencode-acp', 'goose']);
     expect(listed[0]).toMatchObject({ resolvedPath: qwen, version: '0.24.4', installHint: null });
   });
 

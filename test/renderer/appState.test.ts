@@ -10,7 +10,7 @@ function opened(seq: number, value: Project): AppEvent {
   return { seq, at: value.createdAt, type: 'workspace.project.opened', project: value };
 }
 
-const settings: Settings = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, customAgents: [] };
+const settings: Settings = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, queueLimit: 20, customAgents: [] };
 
 describe('renderer app state', () => {
   test('an event at or below the last applied seq is ignored, so replays never duplicate', () => {

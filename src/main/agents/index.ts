@@ -9,6 +9,8 @@ import type { BackendFactory } from './backend.ts';
 import { createAgentSessionStore, type AgentSessionStore } from './agentSessions.ts';
 import { createAgentCatalog, type AgentCatalog } from './catalog/index.ts';
 import { createPermissionBroker, type PermissionBroker } from './permissions/index.ts';
+import { createOpencodeBackend, type opencodeTimings } from './opencode/opencodeBackend.ts';
+import { createOpencodeServers, type OpencodeServers, type OpencodeServersOptions } from './opencode/servers.ts';
 import { createPidRegistry } from './pidRegistry.ts';
 import { createAgentPool, type AgentPool, type poolPolicy } from './pool.ts';
 
@@ -25,6 +27,10 @@ export interface AgentsOptions {
   /** The environment agents inherit and whose PATH they are found on; the process's by default. */
   readonly env?: NodeJS.ProcessEnv;
   readonly acpTimings?: Partial<Record<keyof typeof acpTimings, number>>;
+  readonly opencodeTimings?: Partial<Record<keyof typeof opencodeTimings, number>>;
+  readonly opencodeServerTimings?: OpencodeServersOptions['timings'];
+  /** Merged over the user's OPENCODE_CONFIG_CONTENT for every opencode server started (settings may provide one). */
+  readonly opencodeConfigOverlay?: OpencodeServersOptions['configOverlay'];
   readonly poolPolicy?: Partial<typeof poolPolicy>;
   /** Overrides the maxWarm / idleTtl settings (tests use milliseconds the settings cannot express). */
   readonly limits?: () => { maxWarm: number; idleTtlMs: number };
@@ -35,6 +41,8 @@ export interface Agents {
   readonly permissions: PermissionBroker;
   readonly pool: AgentPool;
   readonly sessions: AgentSessionStore;
+  /** The warm `opencode serve` processes, one per working directory (for diagnostics and benchmarks). */
+  readonly opencodeServers: OpencodeServers;
   /** Pids of processes left by an earlier run that were killed at start-up. */
   readonly reapedAtStart: readonly number[];
   shutdown(): Promise<void>;
@@ -53,14 +61,17 @@ export function createAgents(options: AgentsOptions): Agents {
   const sessions = createAgentSessionStore(options.store);
   const acp: BackendFactory = (context) =>
     createAcpBackend({ ...context, permissions, pidRegistry, timings: options.acpTimings, log: options.log });
+  const opencodeServers = createOpencodeServers({
+    pidRegistry,
+    log: options.log,
+    configOverlay: options.opencodeConfigOverlay,
+    timings: options.opencodeServerTimings,
+  });
+  const opencode: BackendFactory = (context) =>
+    createOpencodeBackend({ ...context, servers: opencodeServers, permissions, timings: options.opencodeTimings, log: options.log });
   const pool = createAgentPool({
     catalog,
-    backends: {
-      acp,
-      'opencode-server': () => {
-        throw new Error('opencode servers are not supported yet');
-      },
-    },
+    backends: { acp, 'opencode-server': opencode },
     sessions,
     publish: options.publish,
     limits: options.limits ?? (() => {
@@ -75,10 +86,13 @@ export function createAgents(options: AgentsOptions): Agents {
     permissions,
     pool,
     sessions,
+    opencodeServers,
     reapedAtStart,
     async shutdown() {
       permissions.dispose();
       await pool.shutdown();
+      // Servers no chat holds any more are already gone; this stops one whose start was under way.
+      await opencodeServers.shutdown();
     },
   };
 }

@@ -149,4 +149,72 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX turns_chat_state ON turns(chat_id, state);
     `,
   },
+  {
+    version: 4,
+    name: 'session worktrees, pending change sets, attribution, turn snapshots',
+    sql: `
+      -- No foreign key to sessions: deleting a session must not drop the record of its worktree
+      -- directory and archive ref, or the reaper could no longer remove the one and restore could
+      -- no longer find the other. The refs live in the project repository, never here.
+      CREATE TABLE session_worktrees (
+        session_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        project_path TEXT NOT NULL,
+        -- The session's working directory; for kind 'worktree' also its top, repository and branch.
+        path TEXT NOT NULL,
+        root TEXT,
+        repo_root TEXT,
+        branch TEXT,
+        -- The project's HEAD when the worktree was made.
+        base_commit TEXT,
+        -- The base tree plus every hunk applied to the project: pending changes are measured
+        -- from it. It and the snapshot are kept reachable by refs/boocode/{accepted,snapshot}/<id>.
+        accepted_tree TEXT,
+        -- The worktree's tree after the last recorded turn (or reject, restore).
+        snapshot_tree TEXT,
+        turn_seq INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        has_directory INTEGER NOT NULL,
+        -- Setup copies (such as .env): left out of change sets and archives.
+        copied_files TEXT NOT NULL DEFAULT '[]',
+        notices TEXT NOT NULL DEFAULT '[]',
+        setup TEXT,
+        archive_ref TEXT,
+        archive_commit TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        archived_at TEXT
+      );
+      -- The pending change set, latest wins. Its files and hunks are derived again from the two
+      -- trees; only what cannot be derived (attribution, counts for listings) is stored.
+      CREATE TABLE change_sets (
+        session_id TEXT PRIMARY KEY REFERENCES session_worktrees(session_id) ON DELETE CASCADE,
+        accepted_tree TEXT NOT NULL,
+        snapshot_tree TEXT NOT NULL,
+        turn_id TEXT,
+        summary TEXT NOT NULL,
+        computed_at TEXT NOT NULL
+      );
+      -- Who last changed each pending hunk (target 'hunk', key = hunk id) and file ('file', key = path).
+      CREATE TABLE change_attributions (
+        session_id TEXT NOT NULL REFERENCES session_worktrees(session_id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        key TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        turn_id TEXT NOT NULL,
+        turn_seq INTEGER NOT NULL,
+        PRIMARY KEY (session_id, target, key)
+      );
+      -- The worktree's tree after each recorded turn: what attribution compares against.
+      CREATE TABLE turn_snapshots (
+        session_id TEXT NOT NULL REFERENCES session_worktrees(session_id) ON DELETE CASCADE,
+        turn_seq INTEGER NOT NULL,
+        turn_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        tree TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, turn_seq)
+      );
+    `,
+  },
 ];

@@ -45,7 +45,15 @@ function applyEvent(state: AppState, event: AppEvent): AppState {
     case 'agent.process.changed':
     case 'agent.permission.requested':
     case 'agent.permission.resolved':
-      return state; // shown by the chat views, which arrive with sessions and chats
+    case 'workspace.session.changed':
+    case 'chat.record.changed':
+    case 'chat.message.created':
+    case 'chat.part.updated':
+    case 'chat.part.delta':
+    case 'chat.turn.changed':
+    case 'chat.turn.ended':
+    case 'chat.queue.changed':
+      return state; // shown by the session and chat views, which keep their own copies
     default:
       return assertNever(event);
   }

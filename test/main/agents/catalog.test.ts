@@ -57,7 +57,7 @@ describe('agent catalog', () => {
       version: 'qwen 9.9.9',
       installHint: null,
     });
-    expect(agents.map((agent) => agent.id)).toEqual(['qwen', 'gemini', 'claude', 'codex', 'opencode-acp', 'goose']);
+    expect(agents.map((agent) => agent.id)).toEqual(['qwen', 'gemini', 'claude', 'codex', 'opencode', 'opencode-acp', 'goose']);
   });
 
   test("the project's node_modules/.bin wins over PATH", async () => {

@@ -38,6 +38,7 @@ interface CatalogEntry {
   readonly id: AgentId;
   readonly name: string;
   readonly source: 'builtin' | 'custom';
+  readonly protocol: 'acp' | 'opencode-server';
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -64,7 +65,7 @@ export function createAgentCatalog(deps: {
     return {
       id: entry.id,
       name: entry.name,
-      protocol: 'acp',
+      protocol: entry.protocol,
       source: entry.source,
       command: entry.command,
       args: [...entry.args],
@@ -93,7 +94,7 @@ export function createAgentCatalog(deps: {
       return ok({
         agentId: entry.id,
         name: entry.name,
-        protocol: 'acp',
+        protocol: entry.protocol,
         command: path,
         args: [...entry.args],
         env: launchEnv(entry),
@@ -146,6 +147,8 @@ function fromCustom(agent: CustomAgent): CatalogEntry {
     id: agent.id,
     name: agent.name,
     source: 'custom',
+    // Custom agents are ACP commands; opencode's server protocol is offered by the built-in preset.
+    protocol: 'acp',
     command: agent.command,
     args: agent.args,
     env: agent.env,

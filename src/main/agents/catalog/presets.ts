@@ -18,30 +18,36 @@ export interface AgentPreset {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
+  /** How BooCode talks to it: ACP over stdio, or opencode's HTTP server (`opencode serve`). */
+  readonly protocol: 'acp' | 'opencode-server';
   /** A sentence for people, shown when the executable is not found. */
   readonly installHint: string;
 }
 
 const npmHint = (pkg: string) => `Install it with: npm install -g ${pkg}`;
 
-/** In the order the picker shows them. Every one speaks ACP over stdio. */
+/** In the order the picker shows them. All but `opencode` speak ACP over stdio. */
 export const builtinPresets: readonly AgentPreset[] = [
-  { id: 'qwen', name: 'Qwen Code', command: 'qwen', args: ['--acp'], installHint: npmHint('@qwen-code/qwen-code') },
-  { id: 'gemini', name: 'Gemini CLI', command: 'gemini', args: ['--acp'], installHint: npmHint('@google/gemini-cli') },
+  { id: 'qwen', name: 'Qwen Code', command: 'qwen', args: ['--acp'], protocol: 'acp', installHint: npmHint('@qwen-code/qwen-code') },
+  { id: 'gemini', name: 'Gemini CLI', command: 'gemini', args: ['--acp'], protocol: 'acp', installHint: npmHint('@google/gemini-cli') },
   {
     id: 'claude',
     name: 'Claude Code',
     command: 'claude-agent-acp',
     args: [],
+    protocol: 'acp',
     installHint: npmHint('@agentclientprotocol/claude-agent-acp'),
   },
-  { id: 'codex', name: 'Codex', command: 'codex-acp', args: [], installHint: npmHint('@zed-industries/codex-acp') },
-  { id: 'opencode-acp', name: 'opencode (ACP)', command: 'opencode', args: ['acp'], installHint: npmHint('opencode-ai') },
+  { id: 'codex', name: 'Codex', command: 'codex-acp', args: [], protocol: 'acp', installHint: npmHint('@zed-industries/codex-acp') },
+  // One warm `opencode serve` per working directory, shared by the chats there (opencode/servers.ts).
+  { id: 'opencode', name: 'opencode', command: 'opencode', args: ['serve'], protocol: 'opencode-server', installHint: npmHint('opencode-ai') },
+  { id: 'opencode-acp', name: 'opencode (ACP)', command: 'opencode', args: ['acp'], protocol: 'acp', installHint: npmHint('opencode-ai') },
   {
     id: 'goose',
     name: 'Goose',
     command: 'goose',
     args: ['acp'],
+    protocol: 'acp',
     // goose is not published on npm; only its own installer puts it on PATH.
     installHint: 'Install it with goose\'s own installer: https://block.github.io/goose/docs/getting-started/installation',
   },

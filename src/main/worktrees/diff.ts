@@ -1,0 +1,234 @@
+// The difference between two trees as files and hunks, parsed with jsdiff (`diff`), which reads
+// git's extended headers; paths come from git's NUL-separated raw output, so no quoting rule of
+// the patch text can garble them. Patch text is handled as latin1, one character per byte, so
+// files in any encoding survive parsing and the patches rebuilt from the parse apply byte-exact.
+import { createHash } from 'node:crypto';
+import { parsePatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
+import type { ChangeKind, HunkId } from '../../shared/changes.ts';
+import { git } from './git.ts';
+
+export interface HunkDiff {
+  readonly id: HunkId;
+  /** As jsdiff gives them: a start is the number of the next line even when the side is empty. */
+  readonly oldStart: number;
+  readonly oldLines: number;
+  readonly newStart: number;
+  readonly newLines: number;
+  /** latin1, with their ' ', '-', '+', '\' prefixes. */
+  readonly lines: readonly string[];
+  readonly additions: number;
+  readonly deletions: number;
+}
+
+export interface FileDiff {
+  readonly path: string;
+  readonly oldPath: string | null;
+  readonly kind: ChangeKind;
+  readonly isBinary: boolean;
+  readonly oldMode: string | null;
+  readonly newMode: string | null;
+  readonly similarity: number | null;
+  readonly additions: number;
+  readonly deletions: number;
+  readonly hunks: readonly HunkDiff[];
+  /** Binary files, type changes and header-only changes cannot be split: they go whole. */
+  readonly isWholeOnly: boolean;
+}
+
+interface RawEntry {
+  readonly status: string;
+  readonly score: number | null;
+  readonly oldMode: string;
+  readonly newMode: string;
+  readonly path: string;
+  readonly oldPath: string | null;
+}
+
+const absentMode = '000000';
+
+/** Files and hunks that turn tree `from` into tree `to`, with `context` lines around each change. */
+export async function diffTrees(repo: string, from: string, to: string, context: number): Promise<FileDiff[]> {
+  const common = ['diff-tree', '-r', '-M', '--no-commit-id', '--no-ext-diff'];
+  const [raw, patch] = await Promise.all([
+    git(repo, [...common, '-z', '--raw', from, to]),
+    git(repo, [...common, '-p', '--no-textconv', `--unified=${context}`, from, to], { encoding: 'latin1' }),
+  ]);
+  const entries = parseRaw(raw);
+  if (entries.length === 0) return [];
+  const sections = parsePatch(patch);
+  const files: FileDiff[] = [];
+  let next = 0;
+  for (const entry of entries) {
+    const section = sections[next++];
+    if (!section) throw new Error(`git diff-tree printed fewer patches than files (${sections.length} for ${entries.length}).`);
+    // git prints a type change (file ⇄ symlink) as a deletion followed by a creation.
+    if (entry.status === 'T') next += 1;
+    files.push(toFileDiff(entry, section));
+  }
+  return files;
+}
+
+/** Paths whose content or mode differs between two trees (renames not paired). */
+export async function changedPaths(repo: string, from: string, to: string): Promise<string[]> {
+  const out = await git(repo, ['diff-tree', '-r', '-z', '--no-renames', '--name-only', '--no-commit-id', from, to]);
+  return out.split('\0').filter((path) => path !== '');
+}
+
+function parseRaw(raw: string): RawEntry[] {
+  const fields = raw.split('\0');
+  const entries: RawEntry[] = [];
+  let index = 0;
+  while (index < fields.length) {
+    const meta = fields[index++];
+    if (meta === undefined || meta === '') continue;
+    // ":<old mode> <new mode> <old sha> <new sha> <status><score>"
+    const [oldMode = '', newMode = '', , , statusField = ''] = meta.slice(1).split(' ');
+    const status = statusField.charAt(0);
+    const score = statusField.length > 1 ? Number(statusField.slice(1)) : null;
+    const first = fields[index++] ?? '';
+    if (status === 'R' || status === 'C') {
+      const second = fields[index++] ?? '';
+      entries.push({ status, score, oldMode, newMode, path: second, oldPath: first });
+    } else {
+      entries.push({ status, score, oldMode, newMode, path: first, oldPath: null });
+    }
+  }
+  return entries;
+}
+
+function toFileDiff(entry: RawEntry, section: StructuredPatch): FileDiff {
+  const kind = changeKind(entry.status);
+  const isBinary = section.isBinary === true;
+  const hunks = kind === 'type-changed' || isBinary ? [] : withIds(entry.path, section.hunks);
+  let additions = 0;
+  let deletions = 0;
+  for (const hunk of hunks) {
+    additions += hunk.additions;
+    deletions += hunk.deletions;
+  }
+  return {
+    path: entry.path,
+    oldPath: kind === 'renamed' ? entry.oldPath : null,
+    kind,
+    isBinary,
+    oldMode: entry.oldMode === absentMode ? null : entry.oldMode,
+    newMode: entry.newMode === absentMode ? null : entry.newMode,
+    similarity: kind === 'renamed' ? entry.score : null,
+    additions,
+    deletions,
+    hunks,
+    isWholeOnly: hunks.length === 0,
+  };
+}
+
+function changeKind(status: string): ChangeKind {
+  switch (status) {
+    case 'A':
+    case 'C': // not produced without -C; a copy leaves its source alone, so it reads as an addition
+      return 'added';
+    case 'D':
+      return 'deleted';
+    case 'R':
+      return 'renamed';
+    case 'T':
+      return 'type-changed';
+    default:
+      return 'modified';
+  }
+}
+
+/**
+ * A hunk's id hashes its path and its removed and added lines, not its line numbers or
+ * context: applying, rejecting or editing other hunks moves it and changes its context, but
+ * it is still the same change. Identical hunks in one file are told apart by their order.
+ */
+function withIds(path: string, hunks: readonly StructuredPatchHunk[]): HunkDiff[] {
+  const seen = new Map<string, number>();
+  return hunks.map((hunk) => {
+    let additions = 0;
+    let deletions = 0;
+    const changed: string[] = [];
+    for (const line of hunk.lines) {
+      const marker = line.charAt(0);
+      if (marker === '+') additions += 1;
+      else if (marker === '-') deletions += 1;
+      if (marker !== ' ') changed.push(line);
+    }
+    const content = createHash('sha1').update(path).update('\0').update(changed.join('\n'), 'latin1').digest('hex');
+    const occurrence = seen.get(content) ?? 0;
+    seen.set(content, occurrence + 1);
+    const id = occurrence === 0 ? content.slice(0, 24) : createHash('sha1').update(`${content}#${occurrence}`).digest('hex').slice(0, 24);
+    return {
+      id: `h${id}` as HunkId,
+      oldStart: hunk.oldStart,
+      oldLines: hunk.oldLines,
+      newStart: hunk.newStart,
+      newLines: hunk.newLines,
+      lines: hunk.lines,
+      additions,
+      deletions,
+    };
+  });
+}
+
+/**
+ * A git patch holding only `hunks` of `file`, with every new-side start recomputed as if the
+ * left-out hunks were not there. Header changes (creation, deletion, rename, mode) travel with
+ * any hunk of the file, since a hunk cannot land without them.
+ */
+export function partialPatch(file: FileDiff, hunks: readonly HunkDiff[]): Buffer {
+  const oldPath = file.oldPath ?? file.path;
+  const header: string[] = [`diff --git ${quotePath(`a/${oldPath}`)} ${quotePath(`b/${file.path}`)}`];
+  if (file.kind === 'added') header.push(`new file mode ${file.newMode ?? '100644'}`);
+  else if (file.kind === 'deleted') header.push(`deleted file mode ${file.oldMode ?? '100644'}`);
+  else if (file.oldMode !== file.newMode && file.oldMode !== null && file.newMode !== null) {
+    header.push(`old mode ${file.oldMode}`, `new mode ${file.newMode}`);
+  }
+  if (file.kind === 'renamed') header.push(`rename from ${quotePath(oldPath)}`, `rename to ${quotePath(file.path)}`);
+  header.push(`--- ${file.kind === 'added' ? '/dev/null' : quotePath(`a/${oldPath}`)}`);
+  header.push(`+++ ${file.kind === 'deleted' ? '/dev/null' : quotePath(`b/${file.path}`)}`);
+  const body: string[] = [];
+  let delta = 0;
+  for (const hunk of [...hunks].sort((a, b) => a.oldStart - b.oldStart)) {
+    const newStart = hunk.oldStart + delta;
+    // Unified diff prints the start of an empty side as the line before it.
+    const printedOld = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const printedNew = hunk.newLines === 0 ? newStart - 1 : newStart;
+    body.push(`@@ -${printedOld},${hunk.oldLines} +${printedNew},${hunk.newLines} @@`, ...hunk.lines);
+    delta += hunk.newLines - hunk.oldLines;
+  }
+  return Buffer.concat([Buffer.from(`${header.join('\n')}\n`, 'utf8'), Buffer.from(`${body.join('\n')}\n`, 'latin1')]);
+}
+
+/** git's own patch for whole files (binary data included), for the files hunks cannot express. */
+export async function wholeFilePatch(repo: string, from: string, to: string, files: readonly FileDiff[]): Promise<Buffer> {
+  if (files.length === 0) return Buffer.alloc(0);
+  const paths = files.flatMap((file) => (file.oldPath === null ? [file.path] : [file.oldPath, file.path]));
+  const text = await git(
+    repo,
+    ['diff-tree', '-r', '-M', '-p', '--binary', '--full-index', '--no-commit-id', '--no-ext-diff', '--no-textconv', from, to, '--', ...paths.map((path) => `:(literal)${path}`)],
+    { encoding: 'latin1' },
+  );
+  return Buffer.from(text, 'latin1');
+}
+
+/** Hunk lines as people read them: the bytes decoded as UTF-8. */
+export function displayLines(lines: readonly string[]): string[] {
+  return lines.map((line) => Buffer.from(line, 'latin1').toString('utf8'));
+}
+
+// git apply reads C-style quoted names; quote only what needs it, as git does.
+function quotePath(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/["\\\x00-\x1f\x7f]/.test(path)) return path;
+  let quoted = '"';
+  for (const byte of Buffer.from(path, 'utf8')) {
+    if (byte === 0x22) quoted += '\\"';
+    else if (byte === 0x5c) quoted += '\\\\';
+    else if (byte === 0x0a) quoted += '\\n';
+    else if (byte === 0x09) quoted += '\\t';
+    else if (byte < 0x20 || byte >= 0x7f) quoted += `\\${byte.toString(8).padStart(3, '0')}`;
+    else quoted += String.fromCharCode(byte);
+  }
+  return `${quoted}"`;
+}

@@ -1,0 +1,68 @@
+// Plain `git` for the plumbing simple-git has no call for: a private index through
+// GIT_INDEX_FILE, patches fed on stdin, and exit codes that carry meaning (`git apply --check`).
+import { spawn } from 'node:child_process';
+
+export interface GitOutput {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface GitOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly input?: string | Buffer;
+  /** 'latin1' maps each byte to one character and back, so patches of files in any encoding survive a round trip. */
+  readonly encoding?: 'utf8' | 'latin1';
+}
+
+/** A git command that should not have failed; callers turn it into a 'git-failed' result. */
+export class GitCommandError extends Error {
+  readonly args: readonly string[];
+  readonly stderr: string;
+  constructor(args: readonly string[], output: GitOutput) {
+    super(`git ${args.slice(0, 3).join(' ')} failed (${output.code}): ${output.stderr.trim().slice(0, 2000)}`);
+    this.args = args;
+    this.stderr = output.stderr;
+  }
+}
+
+/** Identity for the commits BooCode writes itself (archives, accepted bases, snapshots). */
+export const booIdentity = {
+  GIT_AUTHOR_NAME: 'BooCode',
+  GIT_AUTHOR_EMAIL: 'boocode@localhost',
+  GIT_COMMITTER_NAME: 'BooCode',
+  GIT_COMMITTER_EMAIL: 'boocode@localhost',
+} as const;
+
+// Settings that would change what the plumbing prints or make it prompt; the user's other
+// configuration (filters, LFS, autocrlf) stays in force because it decides file content.
+const stableConfig = ['-c', 'core.quotepath=false', '-c', 'color.ui=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicprefix=false'];
+
+/** Runs git and resolves with its exit code and output, whatever the code. */
+export function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...stableConfig, ...args], {
+      cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.once('error', reject);
+    // EPIPE when git exits before reading all of stdin (it refused the patch early): the exit code tells.
+    child.stdin.on('error', () => {});
+    child.once('close', (code) => {
+      resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString(options.encoding ?? 'utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs git and returns stdout; a non-zero exit throws GitCommandError. */
+export async function git(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<string> {
+  const output = await runGit(cwd, args, options);
+  if (output.code !== 0) throw new GitCommandError(args, output);
+  return output.stdout;
+}
