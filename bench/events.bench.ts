@@ -18,6 +18,7 @@ const project: Project = {
   path: '/code/bench',
   isGit: true,
   branch: 'main',
+  setup: { copyFiles: [], command: null },
   createdAt: new Date(0).toISOString(),
   lastOpenedAt: new Date(0).toISOString(),
 };

@@ -10,6 +10,7 @@ import {
   PermissionOutcomeSchema,
   PermissionRequestSchema,
 } from './agents.ts';
+import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSchema, ChangeSetSummarySchema, SessionWorkspaceSchema } from './changes.ts';
 import { ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
@@ -65,6 +66,15 @@ export type ProjectId = z.infer<typeof ProjectIdSchema>;
 /** ISO-8601 timestamps cross the boundary as strings so that every transport carries them as-is. */
 const Timestamp = z.string();
 
+/** What every new session worktree of a project gets beyond the checkout. */
+export const ProjectSetupSchema = z.object({
+  /** Project-relative files to copy in (untracked ones such as `.env`). */
+  copyFiles: z.array(z.string().min(1).max(1024)).max(100),
+  /** A command run in the new worktree (e.g. `npm ci`); its failure is reported, not fatal. */
+  command: z.string().max(4096).nullable(),
+});
+export type ProjectSetup = z.infer<typeof ProjectSetupSchema>;
+
 export const ProjectSchema = z.object({
   id: ProjectIdSchema,
   name: z.string(),
@@ -73,6 +83,7 @@ export const ProjectSchema = z.object({
   isGit: z.boolean(),
   /** Current branch; null for a non-git folder or a detached HEAD. */
   branch: z.string().nullable(),
+  setup: ProjectSetupSchema,
   createdAt: Timestamp,
   lastOpenedAt: Timestamp,
 });
@@ -89,6 +100,10 @@ export const SettingsSchema = z.object({
   agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15),
   /** Seconds a permission prompt waits for an answer before it is dismissed; 0 waits forever. */
   permissionTimeoutSeconds: z.number().int().min(0).max(24 * 60 * 60).default(0),
+  /** Days an archived session's worktree directory is kept before it is removed (its hidden ref stays). */
+  archivedWorktreeRetentionDays: z.number().int().min(0).max(3650).default(7),
+  /** Merged into OPENCODE_CONFIG_CONTENT of every opencode server BooCode starts (JSON); empty for none. */
+  opencodeConfigOverlay: z.string().max(100_000).default(''),
   /** Prompts a chat may hold waiting behind its running turn. */
   queueLimit: z.number().int().min(1).max(1000).default(20),
   /** ACP agents the user added, beside the built-in ones. */
@@ -102,10 +117,22 @@ export const SettingsPatchSchema = z
     agentIdleTtlMinutes: SettingsSchema.shape.agentIdleTtlMinutes.unwrap(),
     permissionTimeoutSeconds: SettingsSchema.shape.permissionTimeoutSeconds.unwrap(),
     queueLimit: SettingsSchema.shape.queueLimit.unwrap(),
+    archivedWorktreeRetentionDays: SettingsSchema.shape.archivedWorktreeRetentionDays.unwrap(),
+    opencodeConfigOverlay: SettingsSchema.shape.opencodeConfigOverlay.unwrap().refine(isJsonObjectOrEmpty, 'must be a JSON object'),
   })
   .partial()
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+function isJsonObjectOrEmpty(text: string): boolean {
+  if (text.trim() === '') return true;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
 
 export const AppInfoSchema = z.object({
   name: z.string(),
@@ -153,6 +180,8 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   /** The one terminal event of a turn: completed, failed, cancelled or interrupted. */
   z.object({ ...eventBase, type: z.literal('chat.turn.ended'), turn: TurnSchema }),
   z.object({ ...eventBase, type: z.literal('chat.queue.changed'), chatId: z.string(), queue: z.array(TurnSchema) }),
+  /** A session's pending change set was recomputed (after a turn, an apply, a reject or a restore). */
+  z.object({ ...eventBase, type: z.literal('changes.updated'), sessionId: z.string(), summary: ChangeSetSummarySchema }),
 ]);
 /** Everything the core tells its clients. `type` is `domain.subject.verb`; `seq` only grows. */
 export type AppEvent = z.infer<typeof AppEventSchema>;
@@ -182,6 +211,10 @@ export const commands = {
     result: ProjectSchema,
   },
   'projects.list': { args: NoArgs, result: z.array(ProjectSchema) },
+  'projects.configure': {
+    args: z.object({ projectId: ProjectIdSchema, setup: ProjectSetupSchema }).strict(),
+    result: ProjectSchema,
+  },
   'projects.remove': {
     args: z.object({ projectId: ProjectIdSchema }).strict(),
     result: z.object({ removed: z.boolean() }),
@@ -226,6 +259,16 @@ export const commands = {
     args: z.object({ sessionId: IdArg, /** Archive even with unapplied changes (they stay recoverable). */ confirm: z.boolean().optional() }).strict(),
     result: SessionSchema,
   },
+  'sessions.restore': { args: z.object({ sessionId: IdArg }).strict(), result: SessionSchema },
+  /** Where the session works: its worktree (branch, base commit, setup report, notices) or the folder. */
+  'sessions.workspace': { args: z.object({ sessionId: IdArg }).strict(), result: SessionWorkspaceSchema },
+  'sessions.diskUsage': { args: NoArgs, result: z.array(z.object({ sessionId: z.string(), bytes: z.number() })) },
+  'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetSchema },
+  /** Applies hunks or files to the project, all or nothing; a conflict fails with kind `conflict`. */
+  'changes.apply': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ApplyOutcomeSchema },
+  /** Reverts hunks or files in the session's worktree. */
+  'changes.reject': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ChangeSetSummarySchema },
+  'changes.commit': { args: z.object({ sessionId: IdArg, message: z.string().trim().min(1).max(10_000) }).strict(), result: z.object({ commit: z.string() }) },
   'sessions.list': {
     args: z.object({ projectId: ProjectIdSchema, includeArchived: z.boolean().optional() }).strict(),
     result: z.array(SessionSchema.extend({ chats: z.array(ChatSchema) })),

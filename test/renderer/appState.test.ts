@@ -3,14 +3,14 @@ import type { AppEvent, Project, ProjectId, Settings } from '../../src/shared/co
 import { initialAppState, reduceAppState } from '../../src/renderer/state/appState.ts';
 
 function project(id: string, lastOpenedAt = '2026-01-01T00:00:00.000Z'): Project {
-  return { id: id as ProjectId, name: id, path: `/code/${id}`, isGit: true, branch: 'main', createdAt: lastOpenedAt, lastOpenedAt };
+  return { id: id as ProjectId, name: id, path: `/code/${id}`, isGit: true, branch: 'main', setup: { copyFiles: [], command: null }, createdAt: lastOpenedAt, lastOpenedAt };
 }
 
 function opened(seq: number, value: Project): AppEvent {
   return { seq, at: value.createdAt, type: 'workspace.project.opened', project: value };
 }
 
-const settings: Settings = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, queueLimit: 20, customAgents: [] };
+const settings: Settings = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, customAgents: [] };
 
 describe('renderer app state', () => {
   test('an event at or below the last applied seq is ignored, so replays never duplicate', () => {

@@ -8,6 +8,7 @@ import { defaultDataDir } from '../core/dataDir.ts';
 import { StoreOpenError } from '../store/index.ts';
 import { startServer } from '../serve/index.ts';
 import { agentsCommand } from './agentsCommand.ts';
+import { applyCommand, changesCommand } from './changesCommand.ts';
 import { runCommand } from './runCommand.ts';
 import { sessionsCommand } from './sessionsCommand.ts';
 
@@ -72,6 +73,8 @@ Options:
   agents: agentsCommand,
   run: runCommand,
   sessions: sessionsCommand,
+  changes: changesCommand,
+  apply: applyCommand,
 };
 
 const mainUsage = `Usage: boocode <command> [options]

@@ -21,8 +21,14 @@ import { createProjectService } from '../projects/index.ts';
 import { createSessionService, type SessionService } from '../sessions/index.ts';
 import { createSettingsService } from '../settings/index.ts';
 import { createTurnService, type TurnService } from '../turns/index.ts';
+import { createWorktreeService, type WorktreeService } from '../worktrees/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { createUnitOfWork } from './unitOfWork.ts';
+
+const worktreeTimings = {
+  /** Archived worktrees are kept for days; checking hourly removes them close enough to on time. */
+  reapIntervalMs: 60 * 60 * 1000,
+} as const;
 
 export interface CoreOptions {
   readonly dataDir: string;
@@ -47,6 +53,7 @@ export interface Core {
   readonly agents: Agents;
   readonly turns: TurnService;
   readonly sessions: SessionService;
+  readonly worktrees: WorktreeService;
   /** Validates `args` against the contract, then runs the command. Never throws. */
   dispatch(method: unknown, args: unknown): Promise<Result<unknown>>;
   /** The typed API, for in-process clients (the CLI, tests). */
@@ -86,7 +93,33 @@ export function createCore(options: CoreOptions): Core {
     poolPolicy: options.poolPolicy,
     limits: options.agentLimits,
   });
-  const sessions = createSessionService({ store, unitOfWork, projects });
+  const worktrees = createWorktreeService({ store, unitOfWork, publish: (event) => events.publish([event]), dataDir: options.dataDir, log });
+  const sessions = createSessionService({
+    store,
+    unitOfWork,
+    projects,
+    async prepareWorkspace(session) {
+      if (session.isGit && !session.useWorktree) return ok({ worktreePath: null });
+      const prepared = await worktrees.prepare({
+        sessionId: session.sessionId,
+        projectPath: session.projectPath,
+        setup: { copyFiles: session.setup.copyFiles, command: session.setup.command ?? undefined },
+      });
+      if (!prepared.ok) return prepared;
+      return ok({ worktreePath: prepared.value.kind === 'worktree' ? prepared.value.path : null });
+    },
+    async archiveGuard(session, confirm) {
+      if (worktrees.get(session.id)?.kind !== 'worktree') return ok(undefined);
+      const archived = await worktrees.archive(session.id, { confirm });
+      return archived.ok ? ok(undefined) : archived;
+    },
+    async restoreWorkspace(session) {
+      if (worktrees.get(session.id)?.kind !== 'worktree') return ok({ worktreePath: null });
+      const restored = await worktrees.restore(session.id);
+      if (!restored.ok) return restored;
+      return ok({ worktreePath: restored.value.path });
+    },
+  });
   const turns = createTurnService({
     store,
     unitOfWork,
@@ -98,7 +131,23 @@ export function createCore(options: CoreOptions): Core {
     log,
     partTimings: options.partTimings,
     heartbeatMs: options.heartbeatMs,
+    async onTurnEnded(turn, sessionId) {
+      if (worktrees.get(sessionId)?.kind !== 'worktree') return;
+      const recorded = await worktrees.recordTurn(sessionId, { turnId: turn.id, agentId: turn.agentId });
+      if (!recorded.ok) log(`could not record the changes of turn ${turn.id}: ${recorded.error.message}`);
+    },
   });
+  const startup = worktrees
+    .pruneVanished()
+    .then(reapWorktrees)
+    .catch((error: unknown) => log(`worktree start-up checks failed: ${String(error)}`));
+  const reaper = setInterval(() => void reapWorktrees(), worktreeTimings.reapIntervalMs);
+  reaper.unref();
+  async function reapWorktrees(): Promise<void> {
+    const retentionMs = settings.get().archivedWorktreeRetentionDays * 24 * 60 * 60 * 1000;
+    const { removed } = await worktrees.reap({ retentionMs });
+    if (removed.length > 0) log(`removed the worktrees of ${removed.length} archived session(s)`);
+  }
   const { interrupted } = turns.recover();
   if (interrupted.length > 0) log(`${interrupted.length} turn(s) left running by an earlier run were marked interrupted`);
   const version = options.version ?? packageVersion();
@@ -117,6 +166,7 @@ export function createCore(options: CoreOptions): Core {
     'projects.open': (args) => projects.open(args.path),
     'projects.list': () => ok(projects.list()),
     'projects.remove': (args) => projects.remove(args.projectId),
+    'projects.configure': (args) => projects.configure(args.projectId, args.setup),
     'settings.get': () => ok(settings.get()),
     'settings.set': (args) => ok(settings.set(args.patch)),
     'agents.list': async (args) => {
@@ -133,6 +183,19 @@ export function createCore(options: CoreOptions): Core {
     'sessions.create': (args) => sessions.create(args),
     'sessions.rename': (args) => sessions.rename(args.sessionId, args.name),
     'sessions.archive': (args) => sessions.archive(args.sessionId, args.confirm ?? false),
+    'sessions.restore': (args) => sessions.restore(args.sessionId),
+    'sessions.workspace': (args) => {
+      if (!sessions.get(args.sessionId)) return fail('not-found', `No session with id ${args.sessionId}.`);
+      const workspace = worktrees.get(args.sessionId);
+      if (workspace) return ok(workspace);
+      const session = sessions.get(args.sessionId);
+      return ok({ kind: 'folder' as const, sessionId: args.sessionId, projectPath: session?.cwd ?? '', path: session?.cwd ?? '', notices: [], createdAt: session?.createdAt ?? '' });
+    },
+    'sessions.diskUsage': async () => ok(await worktrees.diskUsage()),
+    'changes.get': (args) => withWorktree(args.sessionId, () => worktrees.changes(args.sessionId)),
+    'changes.apply': (args) => withWorktree(args.sessionId, () => worktrees.apply(args.sessionId, args.selection ?? {})),
+    'changes.reject': (args) => withWorktree(args.sessionId, () => worktrees.reject(args.sessionId, args.selection ?? {})),
+    'changes.commit': (args) => withWorktree(args.sessionId, () => worktrees.commit(args.sessionId, args.message)),
     'sessions.list': (args) => ok(sessions.list(args.projectId, args.includeArchived ?? false)),
     'sessions.get': (args) => sessions.withChats(args.sessionId),
     'chats.create': (args) => sessions.createChat(args),
@@ -149,6 +212,16 @@ export function createCore(options: CoreOptions): Core {
     'chats.queue.remove': (args) => turns.removeQueued(args.turnId),
     'chats.queue.clear': (args) => turns.clearQueue(args.chatId),
   };
+
+  /** Change-set commands need a session that works in a worktree; say so plainly otherwise. */
+  async function withWorktree<T>(sessionId: string, work: () => Promise<Result<T>>): Promise<Result<T>> {
+    const session = sessions.get(sessionId);
+    if (!session) return fail('not-found', `No session with id ${sessionId}.`);
+    if (!worktrees.get(sessionId)) {
+      return fail('invalid-arguments', `Session "${session.name}" works directly in ${session.cwd}: its changes are already in the project, so there is no change set to review.`);
+    }
+    return work();
+  }
 
   async function dispatch(method: unknown, args: unknown): Promise<Result<unknown>> {
     if (isClosed) return fail('internal', 'BooCode is shutting down.');
@@ -188,12 +261,15 @@ export function createCore(options: CoreOptions): Core {
     agents,
     turns,
     sessions,
+    worktrees,
     dispatch,
     api,
     subscribe,
     async close() {
       if (isClosed) return;
       isClosed = true;
+      clearInterval(reaper);
+      await startup;
       await turns.shutdown();
       await agents.shutdown();
       store.close();

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { fail, ok, type Project, type ProjectId, type Result } from '../../shared/contract.ts';
+import { fail, ok, ProjectSetupSchema, type Project, type ProjectId, type ProjectSetup, type Result } from '../../shared/contract.ts';
 import type { UnitOfWork } from '../core/unitOfWork.ts';
 import type { Store } from '../store/index.ts';
 
@@ -16,6 +16,7 @@ interface ProjectRow {
   branch: string | null;
   created_at: string;
   last_opened_at: string;
+  setup: string | null;
 }
 
 export interface ProjectService {
@@ -23,6 +24,8 @@ export interface ProjectService {
   list(): Project[];
   get(id: ProjectId): Project | undefined;
   remove(id: ProjectId): Result<{ removed: boolean }>;
+  /** What new session worktrees of the project get: files to copy in and a setup command. */
+  configure(id: ProjectId, setup: ProjectSetup): Result<Project>;
 }
 
 export function createProjectService(deps: { store: Store; unitOfWork: UnitOfWork }): ProjectService {
@@ -36,6 +39,7 @@ export function createProjectService(deps: { store: Store; unitOfWork: UnitOfWor
      ON CONFLICT(path) DO NOTHING`,
   );
   const deleteById = db.prepare<[string]>('DELETE FROM projects WHERE id = ?');
+  const updateSetup = db.prepare<[string, string]>('UPDATE projects SET setup = ? WHERE id = ?');
 
   return {
     async open(path) {
@@ -53,6 +57,7 @@ export function createProjectService(deps: { store: Store; unitOfWork: UnitOfWor
         branch: git.branch,
         created_at: now,
         last_opened_at: now,
+        setup: null,
       };
       // Two opens of one folder can race through the awaits above; the UNIQUE path decides and
       // the loser returns the winner's record without publishing a second event.
@@ -67,6 +72,15 @@ export function createProjectService(deps: { store: Store; unitOfWork: UnitOfWor
     get(id) {
       const row = selectById.get(id);
       return row ? toProject(row) : undefined;
+    },
+    configure(id, setup) {
+      if (!selectById.get(id)) return fail('not-found', `No project with id ${id}.`);
+      const project = deps.unitOfWork.run(() => {
+        updateSetup.run(JSON.stringify(setup), id);
+        const value = toProject(selectById.get(id) as ProjectRow);
+        return { value, events: [{ type: 'workspace.project.opened' as const, project: value }] };
+      });
+      return ok(project);
     },
     remove(id) {
       const removed = deps.unitOfWork.run(() => {
@@ -118,7 +132,20 @@ function toProject(row: ProjectRow): Project {
     path: row.path,
     isGit: row.is_git === 1,
     branch: row.branch,
+    setup: parseSetup(row.setup),
     createdAt: row.created_at,
     lastOpenedAt: row.last_opened_at,
   };
+}
+
+const noSetup: ProjectSetup = { copyFiles: [], command: null };
+
+function parseSetup(text: string | null): ProjectSetup {
+  if (!text) return noSetup;
+  try {
+    const parsed = ProjectSetupSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : noSetup;
+  } catch {
+    return noSetup; // unreadable setup: a session still starts, without extras
+  }
 }

@@ -2,7 +2,7 @@
 // worktree when it has one, else in the project folder; `cwd` says which.
 import { randomUUID } from 'node:crypto';
 import type { Chat, Session } from '../../shared/chats.ts';
-import { fail, ok, type AppEventDraft, type ProjectId, type Result } from '../../shared/contract.ts';
+import { fail, ok, type AppEventDraft, type ProjectId, type ProjectSetup, type Result } from '../../shared/contract.ts';
 import type { UnitOfWork } from '../core/unitOfWork.ts';
 import type { ProjectService } from '../projects/index.ts';
 import type { Store } from '../store/index.ts';
@@ -33,15 +33,20 @@ interface ChatRow {
 export const NEW_CHAT_TITLE = 'New chat';
 
 /** Where a new session's agents will work, decided by the worktree service when there is one. */
-export type WorkspacePreparer = (session: { sessionId: string; projectPath: string; isGit: boolean; useWorktree: boolean }) => Promise<Result<{ worktreePath: string | null }>>;
+export type WorkspacePreparer = (session: { sessionId: string; projectPath: string; isGit: boolean; useWorktree: boolean; setup: ProjectSetup }) => Promise<Result<{ worktreePath: string | null }>>;
 
 /** Decides whether a session may be archived (the worktree service refuses to lose unapplied work). */
 export type ArchiveGuard = (session: Session, confirm: boolean) => Promise<Result<void>>;
+
+/** Brings back an archived session's workspace; returns where it now works. */
+export type WorkspaceRestorer = (session: Session) => Promise<Result<{ worktreePath: string | null }>>;
 
 export interface SessionService {
   create(input: { projectId: ProjectId; name?: string; useWorktree?: boolean }): Promise<Result<Session>>;
   rename(sessionId: string, name: string): Result<Session>;
   archive(sessionId: string, confirm: boolean): Promise<Result<Session>>;
+  /** Brings an archived session back, its workspace restored first by `restoreWorkspace`. */
+  restore(sessionId: string): Promise<Result<Session>>;
   list(projectId: ProjectId, includeArchived: boolean): (Session & { chats: Chat[] })[];
   get(sessionId: string): Session | undefined;
   withChats(sessionId: string): Result<Session & { chats: Chat[] }>;
@@ -62,6 +67,7 @@ export function createSessionService(deps: {
   projects: ProjectService;
   prepareWorkspace?: WorkspacePreparer;
   archiveGuard?: ArchiveGuard;
+  restoreWorkspace?: WorkspaceRestorer;
 }): SessionService {
   const { db } = deps.store;
   const sessionSelect = 'SELECT s.*, p.path AS project_path FROM sessions s JOIN projects p ON p.id = s.project_id';
@@ -75,6 +81,7 @@ export function createSessionService(deps: {
     ),
     renameSession: db.prepare<[string, string, string]>('UPDATE sessions SET name = ?, updated_at = ? WHERE id = ?'),
     archiveSession: db.prepare<[string, string, string]>('UPDATE sessions SET archived_at = ?, updated_at = ? WHERE id = ?'),
+    restoreSession: db.prepare<[string | null, string, string]>('UPDATE sessions SET archived_at = NULL, worktree_path = COALESCE(?, worktree_path), updated_at = ? WHERE id = ?'),
     chat: db.prepare<[string], ChatRow>('SELECT * FROM chats WHERE id = ?'),
     chatsOfSession: db.prepare<[string, number], ChatRow>('SELECT * FROM chats WHERE session_id = ? AND (? OR archived_at IS NULL) ORDER BY created_at'),
     insertChat: db.prepare(
@@ -112,7 +119,7 @@ export function createSessionService(deps: {
       const id = randomUUID();
       let worktreePath: string | null = null;
       if (deps.prepareWorkspace) {
-        const prepared = await deps.prepareWorkspace({ sessionId: id, projectPath: project.path, isGit: project.isGit, useWorktree });
+        const prepared = await deps.prepareWorkspace({ sessionId: id, projectPath: project.path, isGit: project.isGit, useWorktree, setup: project.setup });
         if (!prepared.ok) return prepared;
         worktreePath = prepared.value.worktreePath;
       }
@@ -153,6 +160,24 @@ export function createSessionService(deps: {
         deps.unitOfWork.run(() => {
           const now = new Date().toISOString();
           statements.archiveSession.run(now, now, sessionId);
+          const value = session(sessionId) as Session;
+          return { value, events: [{ type: 'workspace.session.changed' as const, session: value }] };
+        }),
+      );
+    },
+    async restore(sessionId) {
+      const current = session(sessionId);
+      if (!current) return missingSession(sessionId);
+      if (!current.archivedAt) return ok(current);
+      let worktreePath: string | null = null;
+      if (deps.restoreWorkspace) {
+        const restored = await deps.restoreWorkspace(current);
+        if (!restored.ok) return restored;
+        worktreePath = restored.value.worktreePath;
+      }
+      return ok(
+        deps.unitOfWork.run(() => {
+          statements.restoreSession.run(worktreePath, new Date().toISOString(), sessionId);
           const value = session(sessionId) as Session;
           return { value, events: [{ type: 'workspace.session.changed' as const, session: value }] };
         }),

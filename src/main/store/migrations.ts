@@ -217,4 +217,12 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'per-project worktree setup',
+    sql: `
+      -- JSON {copyFiles: string[], command: string | null}: what a new session worktree gets.
+      ALTER TABLE projects ADD COLUMN setup TEXT;
+    `,
+  },
 ];
