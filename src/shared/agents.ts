@@ -172,7 +172,7 @@ export type PermissionRequest = z.infer<typeof PermissionRequestSchema>;
 
 /** The answer: one of the offered options, or the prompt was dismissed (cancelled turn, dead agent, timeout). */
 export const PermissionOutcomeSchema = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('selected'), optionId: z.string() }),
+  z.object({ outcome: z.literal('selected'), optionId: z.string(), /** Feedback for the agent, e.g. why an edit was rejected. */ message: z.string().optional() }),
   z.object({ outcome: z.literal('cancelled'), reason: z.enum(['user', 'turn-cancelled', 'agent-exited', 'timeout']) }),
 ]);
 export type PermissionOutcome = z.infer<typeof PermissionOutcomeSchema>;

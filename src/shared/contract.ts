@@ -239,6 +239,8 @@ export const commands = {
         requestId: z.string().min(1).max(128),
         /** One of the request's options; omitted means the user dismissed the prompt. */
         optionId: z.string().min(1).max(256).optional(),
+        /** Told to the agent with the answer (opencode takes it as feedback on a reject). */
+        message: z.string().max(4000).optional(),
       })
       .strict(),
     result: z.object({ answered: z.boolean() }),

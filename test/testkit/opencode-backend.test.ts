@@ -11,8 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentEvent, PermissionRequest } from '../../src/shared/agents.ts';
 import { createCore, type Core } from '../../src/main/core/index.ts';
-import { createOpencodeBackend, type PermissionAnswer } from '../../src/main/agents/opencode/opencodeBackend.ts';
-import { createOpencodeServers } from '../../src/main/agents/opencode/servers.ts';
 import { descendants, groupMembers, isAlive, type ProcStat } from '../fixtures/processes.ts';
 import { createAgentEnv, createTempGitRepo, type IsolatedAgentEnv } from '../fixtures/real-agents.ts';
 import { replies, startScriptedLlm, type ChatMessage, type ScriptedLlm } from '../fixtures/scripted-llm.ts';
@@ -29,6 +27,8 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
   const asked: PermissionRequest[] = [];
   const firstTurnEvents: AgentEvent[] = [];
   let policy: PermissionPolicy = () => undefined;
+  /** Sent with the next answer, as a user's note on a rejection. */
+  let feedback: string | undefined;
   /** Every server pid seen, with its process family, to prove nothing survives close(). */
   const families = new Map<number, ProcStat[]>();
 
@@ -44,7 +44,7 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
       const request = message.event.request;
       asked.push(request);
       const optionId = policy(request);
-      if (optionId !== undefined) started.api.call('permissions.answer', { requestId: request.id, optionId }).catch(() => undefined);
+      if (optionId !== undefined) started.api.call('permissions.answer', { requestId: request.id, optionId, message: feedback }).catch(() => undefined);
     });
   });
 
@@ -249,31 +249,19 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
   });
 
   test('a rejection with a message reaches opencode as feedback and the turn carries on', async () => {
-    // The broker's answer cannot carry a message yet (permissions.answer has only an option id),
-    // so this one drives the backend with a gate that answers like a future broker would.
-    const spec = await live().agents.catalog.resolve('opencode', { projectPath: repo.path });
-    if (!spec.ok) throw new Error(spec.error.message);
-    const servers = createOpencodeServers({ pidRegistry: { register: () => undefined, unregister: () => undefined, reapOrphans: () => [] }, log: () => undefined });
-    const gate = {
-      request: async (): Promise<PermissionAnswer> => ({ outcome: 'selected', optionId: 'reject', message: 'Use notes.md instead.' }),
-      cancelWhere: () => 0,
-    };
-    const backend = createOpencodeBackend({ chatId: 'direct', agentId: 'opencode', spec: spec.value, cwd: repo.path, storedSessionId: null, onSession: () => undefined, servers, permissions: gate, log: () => undefined });
+    policy = () => 'reject';
+    feedback = 'Use notes.md instead.';
     try {
       llm.addRule({ match: '[write feedback]', reply: replies.writeFile('feedback.txt', 'x\n', replies.text('Will use notes.md.')), times: 1 });
-      const events: AgentEvent[] = [];
-      const result = await backend.prompt({ text: 'Write it. [write feedback]' }, (event) => events.push(event));
-      expect(result).toMatchObject({ ok: true, value: { stopReason: 'end_turn' } });
+      const run = await turn('chat-f', 'Write it. [write feedback]');
+      expect(run.result).toMatchObject({ ok: true, value: { stopReason: 'end_turn' } });
       expect(existsSync(join(repo.path, 'feedback.txt'))).toBe(false);
-      expect(events.filter((event) => event.kind === 'tool-call').at(-1)).toMatchObject({ call: { status: 'failed', output: expect.stringContaining('Use notes.md instead.') } });
-      expect(events.map((event) => (event.kind === 'text' ? event.delta : '')).join('')).toBe('Will use notes.md.');
+      expect(run.events.filter((event) => event.kind === 'tool-call').at(-1)).toMatchObject({ call: { status: 'failed', output: expect.stringContaining('Use notes.md instead.') } });
+      expect(run.text).toBe('Will use notes.md.');
       const followUp = llm.turnRequests.findLast((each) => each.source === 'tool-follow-up');
       expect(JSON.stringify(followUp?.body?.messages?.at(-1))).toContain('Use notes.md instead.');
-      const pid = backend.pid();
-      if (pid !== null) families.set(pid, descendants(pid));
     } finally {
-      await backend.close();
-      await servers.shutdown();
+      feedback = undefined;
     }
   });
 

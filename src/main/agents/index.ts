@@ -64,7 +64,7 @@ export function createAgents(options: AgentsOptions): Agents {
   const opencodeServers = createOpencodeServers({
     pidRegistry,
     log: options.log,
-    configOverlay: options.opencodeConfigOverlay,
+    configOverlay: options.opencodeConfigOverlay ?? (() => parseOverlay(options.settings.get().opencodeConfigOverlay)),
     timings: options.opencodeServerTimings,
   });
   const opencode: BackendFactory = (context) =>
@@ -95,4 +95,14 @@ export function createAgents(options: AgentsOptions): Agents {
       await opencodeServers.shutdown();
     },
   };
+}
+
+/** The settings' opencode overlay, already validated as a JSON object (or empty) when it was set. */
+function parseOverlay(text: string): Record<string, unknown> | null {
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null; // validated on the way in; a hand-edited value that broke is ignored
+  }
 }

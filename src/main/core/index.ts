@@ -179,7 +179,7 @@ export function createCore(options: CoreOptions): Core {
     'agents.processes': () => ok(agents.pool.list()),
     'agents.reset': (args) => ok({ reset: agents.pool.reset(args.chatId, args.agentId) }),
     'permissions.list': () => ok(agents.permissions.list()),
-    'permissions.answer': (args) => agents.permissions.answer(args.requestId, args.optionId),
+    'permissions.answer': (args) => agents.permissions.answer(args.requestId, args.optionId, args.message),
     'sessions.create': (args) => sessions.create(args),
     'sessions.rename': (args) => sessions.rename(args.sessionId, args.name),
     'sessions.archive': (args) => sessions.archive(args.sessionId, args.confirm ?? false),

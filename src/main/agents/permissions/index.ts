@@ -22,7 +22,8 @@ export interface PermissionBroker {
   /** Resolves when the user answers, the signal aborts (→ cancelled 'turn-cancelled'), cancelWhere() matches, or the timeout passes (→ cancelled 'timeout'). */
   request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionOutcome>;
   /** `optionId` omitted = the user dismissed it. A settled or unknown id is 'not-found'; an option not offered is 'invalid-arguments'. */
-  answer(requestId: string, optionId?: string): Result<{ answered: boolean }>;
+  /** `message` travels with the choice to agents that take feedback (opencode, on a reject). */
+  answer(requestId: string, optionId?: string, message?: string): Result<{ answered: boolean }>;
   /** Pending requests, oldest first. */
   list(): PermissionRequest[];
   /** Cancels the pending requests matching every given field (an empty filter matches all); returns how many. */
@@ -112,7 +113,7 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
     return outcome;
   }
 
-  function answer(requestId: string, optionId?: string): Result<{ answered: boolean }> {
+  function answer(requestId: string, optionId?: string, message?: string): Result<{ answered: boolean }> {
     const entry = pending.get(requestId);
     if (!entry) return fail('not-found', `No pending permission request ${requestId}; it was already answered or cancelled.`);
     if (optionId === undefined) {
@@ -122,7 +123,7 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
     if (!entry.request.options.some((option) => option.optionId === optionId)) {
       return fail('invalid-arguments', `Option ${optionId} was not offered for permission request ${requestId}.`);
     }
-    settle(requestId, { outcome: 'selected', optionId });
+    settle(requestId, message === undefined ? { outcome: 'selected', optionId } : { outcome: 'selected', optionId, message });
     return ok({ answered: true });
   }
 
