@@ -4,16 +4,9 @@ import { describe, expect, test } from 'vitest';
 import type { AppEvent } from '../../../src/shared/contract.ts';
 import { descendants, groupMembers, isAlive, waitForGroupGone } from '../../fixtures/processes.ts';
 import { addScriptedAgent, expectOutcome, reports, runTurn } from '../../helpers/agents.ts';
-import { testCore } from '../../helpers/core.ts';
+import { collectEvents, testCore } from '../../helpers/core.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
 
-function processEvents(core: ReturnType<typeof testCore>): AppEvent[] {
-  const seen: AppEvent[] = [];
-  core.subscribe({ afterSeq: 0 }, (message) => {
-    if (message.kind === 'event') seen.push(message.event);
-  });
-  return seen;
-}
 
 describe('agent pool with the scripted ACP agent', () => {
   test('a warm agent serves three turns from one process', async () => {
@@ -86,7 +79,7 @@ describe('agent pool with the scripted ACP agent', () => {
 
   test('an agent that exits mid-turn fails the turn with agent-crashed within a second; the next turn resumes its session', async () => {
     const core = testCore();
-    const seen = processEvents(core);
+    const seen = collectEvents(core);
     await addScriptedAgent(core, {
       capabilities: { resume: true },
       stderr: ['scripted agent starting'],

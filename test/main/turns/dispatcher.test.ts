@@ -1,18 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import type { AppEvent } from '../../../src/shared/contract.ts';
-import { testCore } from '../../helpers/core.ts';
+import { collectEvents, testCore } from '../../helpers/core.ts';
 import { assistantText, send, sendAndWait, setupChat, unwrap } from '../../helpers/chats.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
 
 const slow = { rules: [{ match: 'slow', steps: [{ type: 'slow' as const, chunks: 300, intervalMs: 5, text: 'x' }] }], default: { steps: [{ type: 'echo' as const }] } };
 
-function collect(core: ReturnType<typeof testCore>): AppEvent[] {
-  const events: AppEvent[] = [];
-  core.subscribe({ afterSeq: 0 }, (message) => {
-    if (message.kind === 'event') events.push(message.event);
-  });
-  return events;
-}
 
 describe('sending', () => {
   test('a send is accepted at once and the turn runs on the core to completion', async () => {
@@ -31,7 +23,7 @@ describe('sending', () => {
 
   test('every turn ends in exactly one terminal state and one chat.turn.ended event', async () => {
     const core = testCore();
-    const events = collect(core);
+    const events = collectEvents(core);
     const { chatId } = await setupChat(core, slow);
     const turn = await sendAndWait(core, chatId, 'hello');
     const ended = events.filter((event) => event.type === 'chat.turn.ended');
