@@ -48,19 +48,40 @@ const absentMode = '000000';
 
 /** Files and hunks that turn tree `from` into tree `to`, with `context` lines around each change. */
 export async function diffTrees(repo: string, from: string, to: string, context: number): Promise<FileDiff[]> {
-  const common = ['diff-tree', '-r', '-M', '--no-commit-id', '--no-ext-diff'];
-  const [raw, patch] = await Promise.all([
-    git(repo, [...common, '-z', '--raw', from, to]),
-    git(repo, [...common, '-p', '--no-textconv', `--unified=${context}`, from, to], { encoding: 'latin1' }),
-  ]);
-  const entries = parseRaw(raw);
+  return parseDiff(await git(repo, ['diff-tree', '-r', '--no-commit-id', ...diffFlags(context), from, to], { encoding: 'latin1' }));
+}
+
+/**
+ * Files and hunks that turn tree `from` into the content staged in the index file `indexFile`:
+ * the same answer as diffing against that index's tree, without waiting for the tree to be
+ * written, so a capture can write its tree and compute its diffs at the same time.
+ */
+export async function diffIndex(cwd: string, indexFile: string, from: string, context: number): Promise<FileDiff[]> {
+  const output = await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile } });
+  return parseDiff(output);
+}
+
+// One process prints both forms (`--raw -p`): the raw records, NUL-terminated, give the paths
+// with no quoting rule to undo; the patch gives the hunks. A second process per diff cost as
+// much again, since each has to read the same trees and blobs.
+function diffFlags(context: number): string[] {
+  return ['-M', '--no-ext-diff', '--no-textconv', '-z', '--raw', '-p', `--unified=${context.toString()}`];
+}
+
+/** Pairs each raw record of `output` (latin1, as git printed it) with its patch section. */
+function parseDiff(output: string): FileDiff[] {
+  // Raw records never hold an empty field, so the first empty one is the separator git prints
+  // (a NUL under -z) between the raw records and the patch.
+  const boundary = output.indexOf('\0\0');
+  const rawPart = boundary < 0 ? output : output.slice(0, boundary + 1);
+  const entries = parseRaw(Buffer.from(rawPart, 'latin1').toString('utf8'));
   if (entries.length === 0) return [];
-  const sections = parsePatch(patch);
+  const sections = parsePatch(boundary < 0 ? '' : output.slice(boundary + 2));
   const files: FileDiff[] = [];
   let next = 0;
   for (const entry of entries) {
     const section = sections[next++];
-    if (!section) throw new Error(`git diff-tree printed fewer patches than files (${sections.length} for ${entries.length}).`);
+    if (!section) throw new Error(`git printed fewer patches than files (${sections.length.toString()} for ${entries.length.toString()}).`);
     // git prints a type change (file ⇄ symlink) as a deletion followed by a creation.
     if (entry.status === 'T') next += 1;
     files.push(toFileDiff(entry, section));

@@ -34,6 +34,20 @@ export const booIdentity = {
   GIT_COMMITTER_EMAIL: 'boocode@localhost',
 } as const;
 
+/**
+ * Environment for a git command that writes many objects (`add` of a turn's files, fast-import
+ * of its trees). git gives every object a fresh zlib stream whose ~256 KiB of state glibc maps
+ * and returns to the kernel again, so each object faulted in new pages: up to a fifth of the time
+ * of `git add` after a 500-file turn. Keeping 16 MiB spare at the top of the heap lets each stream
+ * reuse the last one's memory. Other C libraries ignore the variable; a user's own tunables come
+ * last, so they win.
+ */
+export function objectWriterEnv(): Record<string, string> {
+  const own = process.env.GLIBC_TUNABLES;
+  const padded = 'glibc.malloc.top_pad=16777216';
+  return { GLIBC_TUNABLES: own === undefined || own === '' ? padded : `${padded}:${own}` };
+}
+
 // Settings that would change what the plumbing prints or make it prompt; the user's other
 // configuration (filters, LFS, autocrlf) stays in force because it decides file content.
 const stableConfig = ['-c', 'core.quotepath=false', '-c', 'color.ui=false', '-c', 'diff.noprefix=false', '-c', 'diff.mnemonicprefix=false'];

@@ -4,7 +4,8 @@
 // the "accepted" tree: the base commit's tree plus every hunk already applied to the project.
 // That difference is the pending change set. Applying hunks advances the accepted tree;
 // rejecting them rewinds the worktree. The accepted tree, the last snapshot and archives are
-// kept reachable by hidden refs under refs/boocode/, so git gc never takes them.
+// kept reachable by hidden refs under refs/boocode/, so git gc never takes them
+// (refs/boocode/capture/ only exists while a snapshot's trees are being written: trees.ts).
 import { copyFile, mkdir, readdir, lstat, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -25,10 +26,11 @@ import { fail, ok, type Result } from '../../shared/contract.ts';
 import type { UnitOfWork } from '../core/unitOfWork.ts';
 import type { Store } from '../store/index.ts';
 import { attribute, type Attributions, type TurnMark } from './attribution.ts';
-import { diffTrees, displayLines, partialPatch, wholeFilePatch, type FileDiff, type HunkDiff } from './diff.ts';
-import { booIdentity, git, GitCommandError, runGit } from './git.ts';
+import { diffIndex, diffTrees, displayLines, partialPatch, wholeFilePatch, type FileDiff, type HunkDiff } from './diff.ts';
+import { booIdentity, git, GitCommandError, objectWriterEnv, runGit } from './git.ts';
 import { createRecords, isGitRow, toWorkspace, type GitRow, type WorktreeRow } from './records.ts';
 import { copySetupFiles, normalizeSetupPath, runSetupCommand } from './setup.ts';
+import { writeIndexTree } from './trees.ts';
 
 export const worktreeSettings = {
   /** Context lines around each hunk: git's default, what reviewers are used to. */
@@ -140,12 +142,23 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
 
   /** The worktree as a tree object: tracked and untracked files, ignored files and setup copies left out. */
   async function captureTree(row: GitRow): Promise<string> {
-    const env = { GIT_INDEX_FILE: privateIndex(row.session_id) };
+    await stageWorktree(row);
+    return writeTree(row);
+  }
+
+  /** Brings the private index up to date with the worktree, every changed file's content stored as a blob. */
+  async function stageWorktree(row: GitRow): Promise<void> {
     // core.bigFileThreshold=1 makes `git add` stream every new blob into one pack instead of
     // one loose object file each: after a turn that touched hundreds of files, creating those
     // files was most of the cost. Only this add sees the setting; diffs still see text as text.
-    await git(row.root, ['-c', 'core.bigFileThreshold=1', 'add', '-A', '--', '.', ...excludes(row)], { env });
-    return (await git(row.root, ['write-tree'], { env })).trim();
+    await git(row.root, ['-c', 'core.bigFileThreshold=1', 'add', '-A', '--', '.', ...excludes(row)], {
+      env: { ...objectWriterEnv(), GIT_INDEX_FILE: privateIndex(row.session_id) },
+    });
+  }
+
+  /** The private index's content as a tree object, built on the last snapshot. */
+  function writeTree(row: GitRow): Promise<string> {
+    return writeIndexTree(row.root, privateIndex(row.session_id), row.snapshot_tree, row.session_id);
   }
 
   async function pendingOf(row: GitRow): Promise<Pending> {
@@ -423,12 +436,20 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
           const present = needsDirectory(found);
           if (!present.ok) return present;
           const row = present.value;
-          const tree = await captureTree(row);
+          await stageWorktree(row);
           const mark: TurnMark = { agentId: turn.agentId, turnId: turn.turnId, turnSeq: row.turn_seq + 1 };
-          const [files, turnDiff] = await Promise.all([
-            diffTrees(row.repo_root, row.accepted_tree, tree, worktreeSettings.contextLines),
-            tree === row.snapshot_tree ? Promise.resolve([]) : diffTrees(row.repo_root, row.snapshot_tree, tree, 0),
-          ]);
+          // The diffs read the staged index rather than the new tree, so the three run together:
+          // writing the tree's objects took as long as the diffs, and git does each in one thread.
+          const index = privateIndex(row.session_id);
+          const running = [
+            writeTree(row),
+            diffIndex(row.root, index, row.accepted_tree, worktreeSettings.contextLines),
+            diffIndex(row.root, index, row.snapshot_tree, 0),
+          ] as const;
+          // Every git process ends before the session's lock is released, even when one fails:
+          // the next capture's fast-import uses the same scratch ref.
+          await Promise.allSettled(running);
+          const [tree, files, turnDiff] = await Promise.all(running);
           const next: GitRow = { ...row, snapshot_tree: tree, turn_seq: mark.turnSeq };
           await setRefs(next);
           return ok(commitChangeSet(next, files, turnDiff, mark));
