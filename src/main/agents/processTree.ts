@@ -74,6 +74,19 @@ export function processGroupRss(pgid: number): number | null {
   return total;
 }
 
+/**
+ * Resolves once no live process is left in the group (a SIGKILLed process can take a moment to
+ * be torn down); false when some remain after `timeoutMs`.
+ */
+export async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (processGroupMembers(pgid).length > 0) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
 /** Sends a signal to every process in the group; false when the group is already empty. */
 export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
   try {
@@ -82,4 +95,18 @@ export function signalProcessGroup(pgid: number, signal: NodeJS.Signals): boolea
   } catch {
     return false; // ESRCH: nobody left in the group
   }
+}
+
+/**
+ * Stops a process group the way every supervisor here must: SIGTERM to the group, SIGKILL after
+ * the grace period, and once the leader has exited, SIGKILL for whatever it left behind (a
+ * wrapper's agent); resolves when the group is empty (false if something outlived even that).
+ */
+export async function stopProcessGroup(pgid: number, leaderExited: Promise<unknown>, graceMs: number): Promise<boolean> {
+  signalProcessGroup(pgid, 'SIGTERM');
+  const killer = setTimeout(() => signalProcessGroup(pgid, 'SIGKILL'), graceMs);
+  await leaderExited;
+  clearTimeout(killer);
+  signalProcessGroup(pgid, 'SIGKILL');
+  return waitForGroupExit(pgid, graceMs);
 }

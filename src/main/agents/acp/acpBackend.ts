@@ -13,7 +13,7 @@ import type { AgentBackend, BackendCapabilities, BackendStateChange, ExitInfo, T
 import type { AgentLaunchSpec } from '../catalog/index.ts';
 import type { PermissionBroker } from '../permissions/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
-import { signalProcessGroup } from '../processTree.ts';
+import { signalProcessGroup, stopProcessGroup } from '../processTree.ts';
 import { createUpdateMapper, type UpdateMapper } from './mapUpdate.ts';
 import { createTerminalHost, type TerminalHost } from './terminalHost.ts';
 import { createWorkspaceFs, type WorkspaceFs } from './workspaceFs.ts';
@@ -422,10 +422,9 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
     if (!current) return;
     isStopping = true;
     current.child.stdin?.end();
-    signalProcessGroup(current.pid, 'SIGTERM');
-    const killer = setTimeout(() => signalProcessGroup(current.pid, 'SIGKILL'), timings.stopGraceMs);
-    await current.exited;
-    clearTimeout(killer);
+    if (!(await stopProcessGroup(current.pid, current.exited, timings.stopGraceMs))) {
+      options.log(`${spec.name}: processes of group ${current.pid} outlived SIGKILL`);
+    }
   }
 
   function clientApp(fs: WorkspaceFs, terminals: TerminalHost): acp.ClientApp {

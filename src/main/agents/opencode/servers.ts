@@ -11,7 +11,7 @@ import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { ExitInfo } from '../backend.ts';
 import type { AgentLaunchSpec } from '../catalog/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
-import { signalProcessGroup } from '../processTree.ts';
+import { signalProcessGroup, stopProcessGroup } from '../processTree.ts';
 
 export type { Event as OpencodeEvent } from '@opencode-ai/sdk/v2';
 
@@ -139,7 +139,7 @@ export function createOpencodeServers(options: OpencodeServersOptions): Opencode
     const url = await waitForListening(child, exited, deadline);
     if (url.kind !== 'listening') {
       subscription.abort();
-      await stopGroup(pid, exited, timings.stopGraceMs);
+      await stopProcessGroup(pid, exited, timings.stopGraceMs);
       if (url.kind === 'exited') return fail('agent-crashed', `${describeExit(spec.name, url.exit)}`);
       return fail('handshake-timeout', startTimeoutMessage(spec.name, timings.readyTimeoutMs, output()));
     }
@@ -167,7 +167,7 @@ export function createOpencodeServers(options: OpencodeServersOptions): Opencode
     const connected = await subscribe(server, spec.name, deadline);
     if (connected !== 'connected') {
       subscription.abort();
-      await stopGroup(pid, exited, timings.stopGraceMs);
+      await stopProcessGroup(pid, exited, timings.stopGraceMs);
       if (connected === 'exited' && server.exit) return fail('agent-crashed', describeExit(spec.name, server.exit));
       return fail('handshake-timeout', startTimeoutMessage(spec.name, timings.readyTimeoutMs, output()));
     }
@@ -270,7 +270,7 @@ export function createOpencodeServers(options: OpencodeServersOptions): Opencode
         options.log(`${name} event stream for ${server.cwd} ended while the server runs; stopping it (pid ${server.pid})`);
         settle('timeout');
         // Whoever holds it sees an exit and fails its turn; the next turn starts a new server.
-        void stopGroup(server.pid, server.exited, timings.stopGraceMs);
+        void stopProcessGroup(server.pid, server.exited, timings.stopGraceMs);
       })();
     });
   }
@@ -351,7 +351,7 @@ export function createOpencodeServers(options: OpencodeServersOptions): Opencode
     if (running.get(server.key) === server) running.delete(server.key);
     server.isStopping = true;
     server.subscription.abort();
-    await stopGroup(server.pid, server.exited, timings.stopGraceMs);
+    await stopProcessGroup(server.pid, server.exited, timings.stopGraceMs);
   }
 
   return {
@@ -413,12 +413,6 @@ function sessionOf(event: OpencodeEvent): string | undefined {
   return typeof sessionId === 'string' ? sessionId : undefined;
 }
 
-async function stopGroup(pid: number, exited: Promise<ExitInfo>, graceMs: number): Promise<void> {
-  signalProcessGroup(pid, 'SIGTERM');
-  const killer = setTimeout(() => signalProcessGroup(pid, 'SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(killer);
-}
 
 /** "opencode was killed by SIGKILL. Last output: …" */
 export function describeExit(name: string, exit: ExitInfo): string {
