@@ -132,3 +132,57 @@ describe('boocode changes and apply', () => {
     expect(readFileSync(join(project, 'src.txt'), 'utf8')).toBe('one\ntwo\nthree\nfour\n');
   });
 });
+
+describe('change sets from agents\' turns', () => {
+  test('a scripted agent that creates, edits, deletes, renames and writes a binary file, then a second agent, give a change set attributed per hunk', async () => {
+    const core = testCore();
+    const project = join(tempDir('boo-git-'), 'app');
+    mkdirSync(project);
+    initRepo(project);
+    const numbered = (count: number, changes: Record<number, string> = {}) =>
+      Array.from({ length: count }, (_, i) => changes[i + 1] ?? `line ${i + 1}`).join('\n') + '\n';
+    writeFileSync(join(project, 'edit.txt'), numbered(40));
+    writeFileSync(join(project, 'gone.txt'), 'bye\n');
+    writeFileSync(join(project, 'old-name.txt'), numbered(12));
+    git(project, 'add', '.');
+    git(project, 'commit', '--quiet', '-m', 'files');
+    // Each agent works through terminal requests, which BooCode runs in the session's worktree.
+    const shell = (script: string) => ({ type: 'terminal' as const, command: 'sh', args: ['-c', script] });
+    const first = scriptedAgentCommand({
+      default: {
+        steps: [
+          shell(`printf 'fresh\\n' > new.txt && sed -i 's/^line 3$/third/' edit.txt && rm gone.txt && mv old-name.txt new-name.txt && printf '\\211PNG\\000\\001' > image.bin`),
+          { type: 'text', text: 'first agent done' },
+        ],
+      },
+    });
+    const second = scriptedAgentCommand({ default: { steps: [shell(`sed -i 's/^line 35$/thirty-five/' edit.txt`), { type: 'text', text: 'second agent done' }] } });
+    unwrap(await core.api.call('agents.add', { agent: { id: 'alpha', name: 'Alpha', command: first.command, args: first.args, env: first.env } }));
+    unwrap(await core.api.call('agents.add', { agent: { id: 'beta', name: 'Beta', command: second.command, args: second.args, env: second.env } }));
+    const opened = unwrap(await core.api.call('projects.open', { path: project }));
+    const session = unwrap(await core.api.call('sessions.create', { projectId: opened.id }));
+    const chat = unwrap(await core.api.call('chats.create', { sessionId: session.id, agentId: 'alpha' }));
+    const updates: string[] = [];
+    core.subscribe({ afterSeq: 0 }, (message) => {
+      if (message.kind === 'event' && message.event.type === 'changes.updated') updates.push(message.event.summary.turnId ?? '');
+    });
+    const one = await sendAndWait(core, chat.id, 'make the changes');
+    await expect.poll(() => updates).toContain(one.id);
+    const two = await sendAndWait(core, chat.id, 'one more edit', { agent: 'beta' });
+    await expect.poll(() => updates).toContain(two.id);
+
+    const { files } = unwrap(await core.api.call('changes.get', { sessionId: session.id }));
+    const byPath = new Map(files.map((file) => [file.path, file]));
+    expect([...byPath.keys()].sort()).toEqual(['edit.txt', 'gone.txt', 'image.bin', 'new-name.txt', 'new.txt']);
+    expect(byPath.get('new.txt')).toMatchObject({ kind: 'added', additions: 1, attribution: { agentId: 'alpha', turnId: one.id } });
+    expect(byPath.get('gone.txt')).toMatchObject({ kind: 'deleted', attribution: { agentId: 'alpha' } });
+    expect(byPath.get('new-name.txt')).toMatchObject({ kind: 'renamed', oldPath: 'old-name.txt' });
+    expect(byPath.get('image.bin')).toMatchObject({ kind: 'added', isBinary: true });
+    const edit = byPath.get('edit.txt');
+    expect(edit?.hunks.map((hunk) => [hunk.lines.filter((line) => line.startsWith('+')), hunk.attribution?.agentId])).toEqual([
+      [['+third'], 'alpha'],
+      [['+thirty-five'], 'beta'],
+    ]);
+    expect(edit?.attribution).toMatchObject({ agentId: 'beta', turnId: two.id });
+  });
+});
