@@ -7,14 +7,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 const hasProc = process.platform === 'linux';
 const pageSize = 4096;
 
-interface Stat {
+/** Fields of /proc/<pid>/stat the supervisor (and the tests) look at. */
+export interface ProcessStat {
+  readonly pid: number;
   readonly ppid: number;
   readonly pgid: number;
+  /** One letter: R running, S sleeping, Z zombie, … */
   readonly state: string;
+  /** Start time in clock ticks since boot: with the pid, it names one process for its whole life. */
   readonly startTicks: string;
+  readonly command: string;
 }
 
-function readStat(pid: number): Stat | undefined {
+/** /proc/<pid>/stat of a process (Linux); undefined when it does not exist. */
+export function readProcessStat(pid: number): ProcessStat | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -22,8 +28,27 @@ function readStat(pid: number): Stat | undefined {
     return undefined; // gone: that is what the caller asks about
   }
   // The command name may contain spaces and parentheses; fields resume after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '?', ppid: Number(fields[1]), pgid: Number(fields[2]), startTicks: fields[19] ?? '' };
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  return {
+    pid,
+    command: text.slice(text.indexOf('(') + 1, close),
+    state: fields[0] ?? '?',
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    startTicks: fields[19] ?? '',
+  };
+}
+
+/** Every live (non-zombie) process on the machine (Linux). */
+export function liveProcesses(): ProcessStat[] {
+  const stats: ProcessStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readProcessStat(Number(name));
+    if (stat && stat.state !== 'Z') stats.push(stat);
+  }
+  return stats;
 }
 
 /**
@@ -32,7 +57,7 @@ function readStat(pid: number): Stat | undefined {
  */
 export function processStartIdentity(pid: number): string | undefined {
   if (hasProc) {
-    const stat = readStat(pid);
+    const stat = readProcessStat(pid);
     return stat && stat.state !== 'Z' ? stat.startTicks : undefined;
   }
   try {
@@ -50,13 +75,9 @@ export function isProcessAlive(pid: number): boolean {
 /** Live pids in a process group (Linux; elsewhere only the leader is known). */
 export function processGroupMembers(pgid: number): number[] {
   if (!hasProc) return isProcessAlive(pgid) ? [pgid] : [];
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readStat(Number(name));
-    if (stat && stat.pgid === pgid && stat.state !== 'Z') members.push(Number(name));
-  }
-  return members;
+  return liveProcesses()
+    .filter((stat) => stat.pgid === pgid)
+    .map((stat) => stat.pid);
 }
 
 /** Resident memory of a whole process group, in bytes; null where it cannot be read. */

@@ -4,7 +4,8 @@
 // budget by dropping the oldest bytes, as ACP's `outputByteLimit` asks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { processGroupMembers } from '../processTree.ts';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -316,27 +317,10 @@ function groupAlive(terminal: Terminal): boolean {
 
 /** Whether a non-zombie process is in the group, per /proc; undefined where there is no /proc. */
 function hasLiveMember(pgid: number): boolean | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
   // Only read while a kill waits (every groupPollMs) or once at an exit: a few hundred tiny
   // reads, cheaper than the latency of doing them asynchronously.
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited between the listing and the read
-    }
-    // The command name may hold spaces and parentheses; the fields after it start at the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-  }
-  return false;
+  if (process.platform !== 'linux') return undefined;
+  return processGroupMembers(pgid).length > 0;
 }
 
 function closePipes(terminal: Terminal): void {
