@@ -1,8 +1,8 @@
 // BooApi over the WebSocket of a running `boocode serve`, for `boocode run --attach`: the turn
 // runs on that server's core and reuses its warm agents.
 import WebSocket from 'ws';
-import { fail, type BooApi, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
-import type { WireServerMessage } from '../../shared/wire.ts';
+import { fail, type BooApi, type Result } from '../../shared/contract.ts';
+import { createWireClient } from '../../shared/wireClient.ts';
 
 export interface RemoteApi extends BooApi {
   close(): void;
@@ -29,28 +29,13 @@ export async function connectRemote(pageUrl: string): Promise<Result<RemoteApi>>
   });
   if (!opened.ok) return opened;
 
-  let nextId = 1;
-  const pending = new Map<number, (result: Result<unknown>) => void>();
-  let listener: ((message: SubscriptionMessage) => void) | undefined;
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as WireServerMessage;
-    if (message.kind !== 'response') return listener?.(message);
-    if (typeof message.id !== 'number') return;
-    pending.get(message.id)?.(message.result);
-    pending.delete(message.id);
-  });
-  socket.on('close', () => {
-    for (const resolve of pending.values()) resolve(fail('internal', 'The connection to the server was lost.'));
-    pending.clear();
-  });
+  const wire = createWireClient((text) => socket.send(text));
+  socket.on('message', (data) => wire.receive(data.toString()));
+  socket.on('close', () => wire.disconnect('The connection to the server was lost.'));
 
   function request(method: string, args: unknown): Promise<Result<unknown>> {
     if (socket.readyState !== WebSocket.OPEN) return Promise.resolve(fail('internal', 'Not connected to the server.'));
-    const id = nextId++;
-    return new Promise((resolve) => {
-      pending.set(id, resolve);
-      socket.send(JSON.stringify({ id, method, args }));
-    });
+    return wire.request(method, args);
   }
 
   return {
@@ -58,14 +43,9 @@ export async function connectRemote(pageUrl: string): Promise<Result<RemoteApi>>
     value: {
       call: (name, args) => request(name, args) as never,
       async subscribe(position, onMessage) {
-        listener = onMessage;
+        wire.setListener(onMessage);
         const result = (await request('events.subscribe', position)) as never;
-        return {
-          result,
-          unsubscribe: () => {
-            listener = undefined;
-          },
-        };
+        return { result, unsubscribe: () => wire.setListener(undefined) };
       },
       close: () => socket.close(),
     },

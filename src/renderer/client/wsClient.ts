@@ -1,6 +1,6 @@
-// BooApi over the `boocode serve` WebSocket: request/response by id, one live subscription,
-// and reconnection with backoff. After a reconnect the subscription is re-established by its
-// owner (the app store) with the last seq it saw, so nothing is missed or shown twice.
+// BooApi over the `boocode serve` WebSocket, with reconnection and backoff. After a reconnect
+// the subscription is re-established by its owner (the app store) with the last seq it saw,
+// so nothing is missed or shown twice. Framing lives in the shared wire client.
 import {
   fail,
   type BooApi,
@@ -11,7 +11,7 @@ import {
   type SubscribeResult,
   type SubscriptionMessage,
 } from '../../shared/contract.ts';
-import type { WireServerMessage } from '../../shared/wire.ts';
+import { createWireClient, type WireClient } from '../../shared/wireClient.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
 
@@ -25,11 +25,10 @@ const reconnectDelaysMs = [250, 500, 1_000, 2_000, 5_000] as const;
 
 export function createWebSocketClient(url: string): WebSocketClient {
   let socket: WebSocket | undefined;
+  let wire: WireClient | undefined;
   let state: ConnectionState = 'connecting';
   let attempt = 0;
-  let nextId = 1;
   let isClosed = false;
-  const pending = new Map<number, (result: Result<unknown>) => void>();
   const stateListeners = new Set<(state: ConnectionState) => void>();
   let liveListener: ((message: SubscriptionMessage) => void) | undefined;
   let opened: Promise<void>;
@@ -46,25 +45,18 @@ export function createWebSocketClient(url: string): WebSocketClient {
       markOpened = resolve;
     });
     const ws = new WebSocket(url);
+    const client = createWireClient((text) => ws.send(text));
+    client.setListener((message) => liveListener?.(message));
     socket = ws;
+    wire = client;
     ws.onopen = () => {
       attempt = 0;
       setState('connected');
       markOpened();
     };
-    ws.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as WireServerMessage;
-      if (message.kind === 'response') {
-        if (typeof message.id !== 'number') return;
-        pending.get(message.id)?.(message.result);
-        pending.delete(message.id);
-        return;
-      }
-      liveListener?.(message);
-    };
+    ws.onmessage = (event) => client.receive(String(event.data));
     ws.onclose = () => {
-      for (const resolve of pending.values()) resolve(fail('internal', 'The connection to BooCode was lost.'));
-      pending.clear();
+      client.disconnect('The connection to BooCode was lost.');
       if (isClosed) return;
       setState('reconnecting');
       const delay = reconnectDelaysMs[Math.min(attempt, reconnectDelaysMs.length - 1)];
@@ -75,13 +67,8 @@ export function createWebSocketClient(url: string): WebSocketClient {
 
   async function request(method: string, args: unknown): Promise<Result<unknown>> {
     await opened;
-    const ws = socket;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return fail('internal', 'Not connected to BooCode.');
-    const id = nextId++;
-    return new Promise((resolve) => {
-      pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, args }));
-    });
+    if (!socket || !wire || socket.readyState !== WebSocket.OPEN) return fail('internal', 'Not connected to BooCode.');
+    return wire.request(method, args);
   }
 
   connect();
