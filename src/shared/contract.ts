@@ -152,6 +152,7 @@ const eventBase = { seq: z.number().int().positive(), at: Timestamp };
 
 export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('workspace.project.opened'), project: ProjectSchema }),
+  z.object({ ...eventBase, type: z.literal('workspace.project.changed'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('workspace.project.removed'), projectId: ProjectIdSchema }),
   z.object({ ...eventBase, type: z.literal('app.settings.changed'), settings: SettingsSchema }),
   z.object({ ...eventBase, type: z.literal('agent.catalog.changed') }),

@@ -185,11 +185,10 @@ export function createCore(options: CoreOptions): Core {
     'sessions.archive': (args) => sessions.archive(args.sessionId, args.confirm ?? false),
     'sessions.restore': (args) => sessions.restore(args.sessionId),
     'sessions.workspace': (args) => {
-      if (!sessions.get(args.sessionId)) return fail('not-found', `No session with id ${args.sessionId}.`);
-      const workspace = worktrees.get(args.sessionId);
-      if (workspace) return ok(workspace);
       const session = sessions.get(args.sessionId);
-      return ok({ kind: 'folder' as const, sessionId: args.sessionId, projectPath: session?.cwd ?? '', path: session?.cwd ?? '', notices: [], createdAt: session?.createdAt ?? '' });
+      if (!session) return fail('not-found', `No session with id ${args.sessionId}.`);
+      // A git session created without a worktree has no record: it works in the project folder.
+      return ok(worktrees.get(args.sessionId) ?? { kind: 'folder' as const, sessionId: session.id, projectPath: session.cwd, path: session.cwd, notices: [], createdAt: session.createdAt });
     },
     'sessions.diskUsage': async () => ok(await worktrees.diskUsage()),
     'changes.get': (args) => withWorktree(args.sessionId, () => worktrees.changes(args.sessionId)),

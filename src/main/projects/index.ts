@@ -78,7 +78,7 @@ export function createProjectService(deps: { store: Store; unitOfWork: UnitOfWor
       const project = deps.unitOfWork.run(() => {
         updateSetup.run(JSON.stringify(setup), id);
         const value = toProject(selectById.get(id) as ProjectRow);
-        return { value, events: [{ type: 'workspace.project.opened' as const, project: value }] };
+        return { value, events: [{ type: 'workspace.project.changed' as const, project: value }] };
       });
       return ok(project);
     },

@@ -12,7 +12,7 @@ export function createMainWindow(rendererEntry: { url?: string; file: string }, 
     show: false,
     title: 'BooCode',
     backgroundColor: '#111318',
-    icon: join(__dirnameOf(), '../../resources/icon.png'),
+    icon: join(import.meta.dirname, '../../resources/icon.png'),
     webPreferences: {
       preload: preloadPath,
       contextIsolation: true,
@@ -50,6 +50,3 @@ function openExternally(url: string): void {
   if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
 }
 
-function __dirnameOf(): string {
-  return import.meta.dirname;
-}

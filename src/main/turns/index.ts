@@ -98,8 +98,9 @@ export function createTurnService(deps: {
     // From here on nothing awaits until the turn is recorded, so two sends cannot both start.
     const isBusy = active.has(chatId) || turns.running(chatId) !== undefined;
     const whenBusy = options.whenBusy ?? 'queue';
-    if (isBusy && turns.queue(chatId).length >= deps.settings.get().queueLimit) {
-      return fail('busy', `The chat already has ${deps.settings.get().queueLimit} prompts waiting; wait for them or clear the queue.`);
+    const { queueLimit } = deps.settings.get();
+    if (isBusy && turns.queue(chatId).length >= queueLimit) {
+      return fail('busy', `The chat already has ${queueLimit} prompts waiting; wait for them or clear the queue.`);
     }
     const turn = deps.unitOfWork.run(() => {
       const events: AppEventDraft[] = [];

@@ -42,7 +42,6 @@ interface ValueState {
   readonly position: number;
   body: string;
   isNew: boolean;
-  isDirty: boolean;
 }
 
 export interface PartWriter {
@@ -97,10 +96,9 @@ export function createPartWriter(deps: {
     if (existing) {
       if (existing.body === body) return;
       existing.body = body;
-      existing.isDirty = true;
       dirtyValues.add(existing);
     } else {
-      const state: ValueState = { id: undefined, key, kind, position: nextPosition++, body, isNew: true, isDirty: true };
+      const state: ValueState = { id: undefined, key, kind, position: nextPosition++, body, isNew: true };
       values.set(key, state);
       dirtyValues.add(state);
     }
@@ -171,7 +169,6 @@ export function createPartWriter(deps: {
         } else if (id) {
           deps.turns.updatePartBody(id, state.body);
         }
-        state.isDirty = false;
         if (id) {
           const part: Part = deps.turns.toPart({ id, message_id: deps.messageId, position: state.position, kind: state.kind, body: state.body });
           events.push({ type: 'chat.part.updated', chatId: deps.chatId, part });

@@ -36,6 +36,7 @@ export function reduceAppState(state: AppState, action: AppAction): AppState {
 function applyEvent(state: AppState, event: AppEvent): AppState {
   switch (event.type) {
     case 'workspace.project.opened':
+    case 'workspace.project.changed':
       return { ...state, projects: upsertProject(state.projects, event.project) };
     case 'workspace.project.removed':
       return { ...state, projects: state.projects.filter((project) => project.id !== event.projectId) };

@@ -92,7 +92,6 @@ describe('the queue', () => {
     const running = await send(first, chatId, 'slow first');
     const waiting = await send(first, chatId, 'after the restart');
     await first.close();
-    expect(first.turns.turn).toBeDefined();
     const second = testCore({ dataDir });
     expect(second.turns.turn(running.turnId)?.state).toBe('interrupted');
     const ended = await second.turns.whenEnded(waiting.turnId);
