@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUnitOfWork } from '../src/main/core/unitOfWork.ts';
+import { createUnitOfWork } from '../src/main/store/index.ts';
 import { createEventBus } from '../src/main/events/index.ts';
 import { openStore } from '../src/main/store/index.ts';
 import { createWorktreeService } from '../src/main/worktrees/index.ts';

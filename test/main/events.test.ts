@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import type { AppEventDraft, ProjectId, SubscriptionMessage } from '../../src/shared/contract.ts';
 import { createEventBus } from '../../src/main/events/index.ts';
-import { createUnitOfWork } from '../../src/main/core/unitOfWork.ts';
+import { createUnitOfWork } from '../../src/main/store/index.ts';
 import { openStore } from '../../src/main/store/index.ts';
 import { tempDir } from '../helpers/tempDir.ts';
 

@@ -1,7 +1,7 @@
 // The agents service: catalog, permission broker, pid registry, agent-session records and the
 // pool of warm processes, wired together. Other services use this entry only.
 import type { AppEventDraft } from '../../shared/contract.ts';
-import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { SettingsService } from '../settings/index.ts';
 import type { Store } from '../store/index.ts';
 import { createAcpBackend, type acpTimings } from './acp/acpBackend.ts';

@@ -23,7 +23,7 @@ import { createSettingsService } from '../settings/index.ts';
 import { createTurnService, type TurnService } from '../turns/index.ts';
 import { createWorktreeService, type WorktreeService } from '../worktrees/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { createUnitOfWork } from './unitOfWork.ts';
+import { createUnitOfWork } from '../store/index.ts';
 
 const worktreeTimings = {
   /** Archived worktrees are kept for days; checking hourly removes them close enough to on time. */

@@ -5,7 +5,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { fail, ok, ProjectSetupSchema, type Project, type ProjectId, type ProjectSetup, type Result } from '../../shared/contract.ts';
-import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 
 interface ProjectRow {

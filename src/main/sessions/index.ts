@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Chat, Session } from '../../shared/chats.ts';
 import { fail, ok, type AppEventDraft, type ProjectId, type ProjectSetup, type Result } from '../../shared/contract.ts';
-import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { ProjectService } from '../projects/index.ts';
 import type { Store } from '../store/index.ts';
 

@@ -1,7 +1,7 @@
 // User settings: one row per key, JSON values, validated on the way in and on the way out so a
 // value written by another version can never break start-up (it falls back to its default).
 import { SettingsSchema, type Settings } from '../../shared/contract.ts';
-import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 
 export interface SettingsService {

@@ -83,3 +83,4 @@ function migrate(db: Db, steps: readonly Migration[]): void {
     }).immediate();
   }
 }
+export { createUnitOfWork, type UnitOfWork } from './unitOfWork.ts';

@@ -7,7 +7,7 @@ import type { AgentEvent } from '../../shared/agents.ts';
 import type { AgentContinuity, ChatView, Message, Turn } from '../../shared/chats.ts';
 import { fail, ok, type AppEventDraft, type ProjectId, type Result } from '../../shared/contract.ts';
 import type { Agents } from '../agents/index.ts';
-import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { ProjectService } from '../projects/index.ts';
 import type { SessionService } from '../sessions/index.ts';

@@ -6,7 +6,7 @@
 import type { AgentEvent, ToolCallSnapshot } from '../../shared/agents.ts';
 import type { AppEventDraft } from '../../shared/contract.ts';
 import type { Part } from '../../shared/chats.ts';
-import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { TurnStore } from './turnStore.ts';
 
 export const partTimings = {

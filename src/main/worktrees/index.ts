@@ -23,7 +23,7 @@ import type {
   WorkspaceNotice,
 } from '../../shared/changes.ts';
 import { fail, ok, type Result } from '../../shared/contract.ts';
-import type { UnitOfWork } from '../core/unitOfWork.ts';
+import type { UnitOfWork } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { attribute, type Attributions, type TurnMark } from './attribution.ts';
 import { diffIndex, diffTrees, displayLines, partialPatch, wholeFilePatch, type FileDiff, type HunkDiff } from './diff.ts';

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { AppEventType } from '../../../src/shared/contract.ts';
 import { createAgentCatalog, type AgentCatalog } from '../../../src/main/agents/catalog/index.ts';
 import { detectionTimings } from '../../../src/main/agents/catalog/detect.ts';
-import { createUnitOfWork } from '../../../src/main/core/unitOfWork.ts';
+import { createUnitOfWork } from '../../../src/main/store/index.ts';
 import { createSettingsService } from '../../../src/main/settings/index.ts';
 import { testCore } from '../../helpers/core.ts';
 import { tempDir } from '../../helpers/tempDir.ts';

@@ -2,7 +2,7 @@ import { describe, expect, onTestFinished, test } from 'vitest';
 import type { PermissionOption, ToolCallSnapshot } from '../../../src/shared/agents.ts';
 import type { AppEvent } from '../../../src/shared/contract.ts';
 import { createPermissionBroker, type PermissionAsk, type PermissionBroker } from '../../../src/main/agents/permissions/index.ts';
-import { createUnitOfWork } from '../../../src/main/core/unitOfWork.ts';
+import { createUnitOfWork } from '../../../src/main/store/index.ts';
 import { createEventBus } from '../../../src/main/events/index.ts';
 import { openStore, type Store } from '../../../src/main/store/index.ts';
 import { tempDir } from '../../helpers/tempDir.ts';

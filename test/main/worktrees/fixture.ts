@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { expect, onTestFinished } from 'vitest';
 import type { ChangesUpdatedEvent } from '../../../src/shared/changes.ts';
 import type { Result } from '../../../src/shared/contract.ts';
-import { createUnitOfWork } from '../../../src/main/core/unitOfWork.ts';
+import { createUnitOfWork } from '../../../src/main/store/index.ts';
 import { createEventBus } from '../../../src/main/events/index.ts';
 import { openStore, type Store } from '../../../src/main/store/index.ts';
 import { createWorktreeService, type WorktreeService } from '../../../src/main/worktrees/index.ts';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { PermissionOption, PermissionOutcome, PermissionRequest, ToolCallSnapshot } from '../../../shared/agents.ts';
-import type { UnitOfWork } from '../../core/unitOfWork.ts';
+import type { UnitOfWork } from '../../store/index.ts';
 import type { Store } from '../../store/index.ts';
 
 /** What an agent asks, before it gets an id. */

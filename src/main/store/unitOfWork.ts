@@ -3,7 +3,7 @@
 // that is not in the database.
 import type { AppEventDraft } from '../../shared/contract.ts';
 import type { EventBus } from '../events/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Store } from './index.ts';
 
 export interface UnitOfWork {
   run<T>(work: () => { value: T; events: readonly AppEventDraft[] }): T;
