@@ -39,6 +39,7 @@ export const ErrorKindSchema = z.enum([
   'conflict', // the project changed underneath: a change cannot be applied cleanly
   'unapplied-changes', // refused because work would be lost; confirm to go ahead
   'git-failed',
+  'owner-unreachable', // another process owns the data folder and does not answer
   'internal',
 ]);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;

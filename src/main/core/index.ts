@@ -19,16 +19,29 @@ import { createAgents, type Agents, type AgentsOptions } from '../agents/index.t
 import { createEventBus, type EventBus } from '../events/index.ts';
 import { createProjectService } from '../projects/index.ts';
 import { createSessionService, type SessionService } from '../sessions/index.ts';
-import { createSettingsService } from '../settings/index.ts';
+import { createSettingsService, type SettingsService } from '../settings/index.ts';
 import { createTurnService, type TurnService } from '../turns/index.ts';
 import { createWorktreeService, type WorktreeService } from '../worktrees/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import {
+  claimDataDir,
+  DataDirOwnedError,
+  isIdentityAlive,
+  ownerIdentity,
+  ownerInfo,
+  readOwnerRecord,
+  startControlServer,
+  type ControlServer,
+  type OwnerKind,
+} from '../owner/index.ts';
 import { createUnitOfWork } from '../store/index.ts';
 
 const worktreeTimings = {
   /** Archived worktrees are kept for days; checking hourly removes them close enough to on time. */
   reapIntervalMs: 60 * 60 * 1000,
 } as const;
+
+export { openDataDir, type CoreLink, type LinkRole } from './link.ts';
 
 export interface CoreOptions {
   readonly dataDir: string;
@@ -44,6 +57,13 @@ export interface CoreOptions {
   readonly agentLimits?: AgentsOptions['limits'];
   readonly partTimings?: { flushIntervalMs?: number };
   readonly heartbeatMs?: number;
+  /** Who owns the data folder while this core runs, as other processes are told. */
+  readonly owner?: { readonly kind: OwnerKind; readonly label: string };
+  /**
+   * Start the prompts left waiting in queues by an earlier run. The desktop app and `serve` do;
+   * a one-shot `boocode` command leaves them for the app instead of running them and leaving.
+   */
+  readonly resumeQueuedTurns?: boolean;
 }
 
 export interface Core {
@@ -53,7 +73,10 @@ export interface Core {
   readonly agents: Agents;
   readonly turns: TurnService;
   readonly sessions: SessionService;
+  readonly settingsService: SettingsService;
   readonly worktrees: WorktreeService;
+  /** Resolves when the control socket listens (other processes can reach this core). */
+  readonly ready: Promise<void>;
   /** Validates `args` against the contract, then runs the command. Never throws. */
   dispatch(method: unknown, args: unknown): Promise<Result<unknown>>;
   /** The typed API, for in-process clients (the CLI, tests). */
@@ -71,10 +94,26 @@ type Handlers = {
   ) => Promise<Result<CommandResult<N>>> | Result<CommandResult<N>>;
 };
 
-/** Opens the data dir and starts the core. Throws StoreOpenError for a damaged store. */
+/**
+ * Takes ownership of the data dir and starts the core. Throws DataDirOwnedError when another
+ * live process owns the folder (use openDataDir to become its client instead), and
+ * StoreOpenError for a damaged store.
+ */
 export function createCore(options: CoreOptions): Core {
   const log = options.log ?? (() => {});
-  const store = openStore(options.dataDir);
+  const lock = claimDataDir(options.dataDir);
+  if (!lock) {
+    const record = readOwnerRecord(options.dataDir);
+    throw new DataDirOwnedError(options.dataDir, record ? ownerInfo(record) : undefined);
+  }
+  let store: Store;
+  try {
+    store = openStore(options.dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const identity = ownerIdentity();
   const events = createEventBus({
     replayCapacity: options.replayCapacity,
     onListenerError: (error) => log(`event listener failed: ${String(error)}`),
@@ -131,6 +170,8 @@ export function createCore(options: CoreOptions): Core {
     log,
     partTimings: options.partTimings,
     heartbeatMs: options.heartbeatMs,
+    ownerIdentity: identity,
+    isOwnerAlive: isIdentityAlive,
     async onTurnEnded(turn, sessionId) {
       if (worktrees.get(sessionId)?.kind !== 'worktree') return;
       const recorded = await worktrees.recordTurn(sessionId, { turnId: turn.id, agentId: turn.agentId });
@@ -148,7 +189,7 @@ export function createCore(options: CoreOptions): Core {
     const { removed } = await worktrees.reap({ retentionMs });
     if (removed.length > 0) log(`removed the worktrees of ${removed.length} archived session(s)`);
   }
-  const { interrupted } = turns.recover();
+  const { interrupted } = turns.recover({ resumeQueues: options.resumeQueuedTurns ?? true });
   if (interrupted.length > 0) log(`${interrupted.length} turn(s) left running by an earlier run were marked interrupted`);
   const version = options.version ?? packageVersion();
   let isClosed = false;
@@ -253,13 +294,23 @@ export function createCore(options: CoreOptions): Core {
     },
   };
 
+  const owner = options.owner ?? { kind: 'cli' as const, label: 'a BooCode process' };
+  let control: ControlServer | undefined;
+  const ready = startControlServer({ dispatch, api }, { dataDir: options.dataDir, kind: owner.kind, label: owner.label, log }).then((started) => {
+    if (started.ok) control = started.value;
+    // Without the socket other processes cannot reach this core; it still works for this one.
+    else log(`other BooCode processes cannot reach this one: ${started.error.message}`);
+  });
+
   return {
     dataDir: options.dataDir,
+    ready,
     events,
     store,
     agents,
     turns,
     sessions,
+    settingsService: settings,
     worktrees,
     dispatch,
     api,
@@ -268,10 +319,14 @@ export function createCore(options: CoreOptions): Core {
       if (isClosed) return;
       isClosed = true;
       clearInterval(reaper);
+      await ready;
+      // Clients learn at once that this owner is going, and one of them may take over.
+      await control?.close();
       await startup;
       await turns.shutdown();
       await agents.shutdown();
       store.close();
+      lock.release();
     },
   };
 }

@@ -8,23 +8,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP, type Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { fail, ok, parseArgs, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
+import { fail, ok, type Result } from '../../shared/contract.ts';
 import { contentSecurityPolicyHeader } from '../../shared/csp.ts';
-import { WireRequestSchema, type WireServerMessage } from '../../shared/wire.ts';
-import type { Core } from '../core/index.ts';
+import { createWireSession, wireLimits, type WireEndpoint } from '../wire/index.ts';
 
 export const serveLimits = {
   /** Largest WebSocket frame accepted; bigger ones close the socket (1009) before parsing. */
   maxMessageBytes: 16 * 1024 * 1024,
-  /**
-   * Bytes queued to a slow socket before its subscription is dropped with a `resync`: the
-   * client re-reads snapshots instead of the server buffering without bound.
-   */
-  maxBufferedBytes: 64 * 1024 * 1024,
+  /** Bytes queued to a slow socket before its subscription is dropped with a `resync`. */
+  maxBufferedBytes: wireLimits.maxBufferedBytes,
 } as const;
 
 export interface ServeOptions {
-  readonly core: Core;
+  /** The core, or a link to the core that owns the data folder. */
+  readonly core: WireEndpoint;
   readonly rendererDir: string;
   readonly host?: string;
   readonly port?: number;
@@ -172,83 +169,23 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
   });
 }
 
-function serveSocket(ws: WebSocket, core: Core, log: (line: string) => void, onClose: () => void): void {
-  let unsubscribe: (() => void) | undefined;
-
-  const send = (message: WireServerMessage): void => {
-    if (ws.readyState !== ws.OPEN) return;
-    ws.send(JSON.stringify(message));
-  };
-
-  const forward = (message: SubscriptionMessage): void => {
-    if (ws.bufferedAmount > serveLimits.maxBufferedBytes) {
-      // The client cannot keep up: stop queueing and tell it to re-read snapshots.
-      unsubscribe?.();
-      unsubscribe = undefined;
-      send({ kind: 'resync', lastSeq: core.events.lastSeq() });
-      return;
-    }
-    send(message);
-  };
-
+function serveSocket(ws: WebSocket, endpoint: WireEndpoint, log: (line: string) => void, onClose: () => void): void {
+  const session = createWireSession(endpoint, {
+    send: (text) => {
+      if (ws.readyState === ws.OPEN) ws.send(text);
+    },
+    bufferedBytes: () => ws.bufferedAmount,
+  }, { maxBufferedBytes: serveLimits.maxBufferedBytes, log });
   ws.on('message', (data, isBinary) => {
-    void handleMessage(isBinary ? null : data.toString()).catch((error: unknown) => {
+    void session.receive(isBinary ? null : data.toString()).catch((error: unknown) => {
       log(`websocket message failed: ${String(error)}`);
     });
   });
   ws.on('close', () => {
-    unsubscribe?.();
+    session.close();
     onClose();
   });
   ws.on('error', (error) => log(`websocket error: ${error.message}`));
-
-  async function handleMessage(text: string | null): Promise<void> {
-    if (text === null) {
-      send({ kind: 'response', id: null, result: fail('invalid-message', 'Binary frames are not part of the protocol; send JSON text.') });
-      return;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      send({ kind: 'response', id: null, result: fail('invalid-message', 'The message is not valid JSON.') });
-      return;
-    }
-    const request = WireRequestSchema.safeParse(raw);
-    if (!request.success) {
-      send({ kind: 'response', id: recoverId(raw), result: fail('invalid-message', 'Expected {"id", "method", "args"}.') });
-      return;
-    }
-    const { id, method, args } = request.data;
-    if (method === 'events.subscribe') {
-      const position = parseArgs('events.subscribe', args);
-      if (!position.ok) {
-        send({ kind: 'response', id, result: position });
-        return;
-      }
-      // Subscribe and answer in one synchronous step, so the answer precedes every live event.
-      unsubscribe?.();
-      const subscription = core.subscribe(position.value, forward);
-      unsubscribe = subscription.unsubscribe;
-      send({ kind: 'response', id, result: ok(subscription.result) });
-      return;
-    }
-    if (method === 'events.unsubscribe') {
-      unsubscribe?.();
-      unsubscribe = undefined;
-      send({ kind: 'response', id, result: ok({ unsubscribed: true }) });
-      return;
-    }
-    send({ kind: 'response', id, result: await core.dispatch(method, args) });
-  }
-}
-
-function recoverId(raw: unknown): number | string | null {
-  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return null;
-  const id = (raw as { id: unknown }).id;
-  if (typeof id === 'number' && Number.isInteger(id)) return id;
-  if (typeof id === 'string' && id.length <= 64) return id;
-  return null;
 }
 
 function sameToken(candidate: string, token: string): boolean {

@@ -3,7 +3,7 @@
 import { app, BrowserWindow, dialog } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createCore, type Core } from '../core/index.ts';
+import { openDataDir, type CoreLink } from '../core/index.ts';
 import { PRODUCT_NAME } from '../core/dataDir.ts';
 import { StoreOpenError } from '../store/index.ts';
 import { registerIpc } from './ipc.ts';
@@ -22,7 +22,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let window: BrowserWindow | undefined;
-  let core: Core | undefined;
+  let core: CoreLink | undefined;
   let disposeIpc: (() => void) | undefined;
 
   const isAppUrl = (url: string): boolean =>
@@ -41,11 +41,20 @@ if (!app.requestSingleInstanceLock()) {
     window.focus();
   });
 
-  app.whenReady().then(() => {
+  app.whenReady().then(async () => {
     try {
-      core = createCore({ dataDir: app.getPath('userData'), version: app.getVersion(), log: (line) => console.error(line) });
+      // When a `boocode` command or a `serve` has the data folder open, the app works as its
+      // client and takes the folder over when that process ends (see core/link.ts).
+      const opened = await openDataDir({
+        dataDir: app.getPath('userData'),
+        version: app.getVersion(),
+        log: (line) => console.error(line),
+        owner: { kind: 'app', label: 'the BooCode desktop app' },
+      });
+      if (!opened.ok) throw new Error(opened.error.message);
+      core = opened.value;
     } catch (error) {
-      const message = error instanceof StoreOpenError ? error.message : `BooCode could not start: ${String(error)}`;
+      const message = error instanceof StoreOpenError ? error.message : `BooCode could not start: ${error instanceof Error ? error.message : String(error)}`;
       dialog.showErrorBox('BooCode', message);
       app.exit(1);
       return;

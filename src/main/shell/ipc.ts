@@ -4,9 +4,9 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { fail, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
 import { ipcChannels } from '../../shared/ipcChannels.ts';
-import type { Core } from '../core/index.ts';
+import type { WireEndpoint } from '../wire/index.ts';
 
-export function registerIpc(core: Core, isAppUrl: (url: string) => boolean, getWindow: () => BrowserWindow | undefined): () => void {
+export function registerIpc(core: WireEndpoint, isAppUrl: (url: string) => boolean, getWindow: () => BrowserWindow | undefined): () => void {
   const subscriptions = new Map<WebContents, () => void>();
 
   function isTrusted(event: IpcMainInvokeEvent | IpcMainEvent): boolean {

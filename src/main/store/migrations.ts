@@ -225,4 +225,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE projects ADD COLUMN setup TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'the core that runs a turn',
+    sql: `
+      -- "pid:start-identity" of the core running the turn: only a turn whose core is gone is
+      -- ever marked interrupted by another one.
+      ALTER TABLE turns ADD COLUMN owner TEXT;
+    `,
+  },
 ];

@@ -47,8 +47,15 @@ export interface TurnService {
   turn(turnId: string): Turn | undefined;
   /** Resolves when the turn has ended (at once for an ended turn). */
   whenEnded(turnId: string): Promise<Turn | undefined>;
-  /** Marks turns left running by an earlier run as interrupted and restarts waiting queues. */
-  recover(): { interrupted: Turn[] };
+  /**
+   * Marks turns whose core is gone as interrupted (their partial output kept) and, unless told
+   * not to, restarts waiting queues. Only the owner of the data folder calls it, at start-up.
+   */
+  recover(options?: { resumeQueues?: boolean }): { interrupted: Turn[] };
+  /** Turns running in this core now. */
+  activeCount(): number;
+  /** Resolves once no turn runs in this core (at once when none does). */
+  whenIdle(): Promise<void>;
   /** Cancels running turns and waits for them to end. */
   shutdown(): Promise<void>;
 }
@@ -71,10 +78,15 @@ export function createTurnService(deps: {
   onTurnEnded?: TurnObserver;
   partTimings?: Partial<Record<keyof typeof partTimings, number>>;
   heartbeatMs?: number;
+  /** "pid:start-identity" of this core, recorded on the turns it runs. */
+  ownerIdentity?: string;
+  /** Whether the core named by a recorded identity still runs. */
+  isOwnerAlive?: (identity: string) => boolean;
 }): TurnService {
   const turns = createTurnStore(deps.store);
   const active = new Map<string, ActiveTurn>();
   const endWaiters = new Map<string, ((turn: Turn | undefined) => void)[]>();
+  const idleWaiters: (() => void)[] = [];
   let isShuttingDown = false;
 
   function queueChanged(chatId: string): AppEventDraft {
@@ -142,6 +154,7 @@ export function createTurnService(deps: {
         active.delete(queued.chatId);
         markEnded();
         if (!isShuttingDown) startNext(queued.chatId);
+        if (active.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
       });
   }
 
@@ -153,7 +166,7 @@ export function createTurnService(deps: {
 
   async function run(queued: Turn, signal: AbortSignal): Promise<void> {
     const opened = deps.unitOfWork.run(() => {
-      if (!turns.start(queued.id, 'queued')) return { value: undefined, events: [] };
+      if (!turns.start(queued.id, 'queued', deps.ownerIdentity ?? null)) return { value: undefined, events: [] };
       const user = turns.insertMessage({ chatId: queued.chatId, turnId: queued.id, role: 'user', agentId: null });
       turns.insertPart({ messageId: user.id, position: 0, kind: 'text', body: queued.prompt });
       const assistant = turns.insertMessage({ chatId: queued.chatId, turnId: queued.id, role: 'assistant', agentId: queued.agentId });
@@ -369,9 +382,11 @@ export function createTurnService(deps: {
         endWaiters.set(turnId, [...(endWaiters.get(turnId) ?? []), resolve]);
       });
     },
-    recover() {
+    recover(options = {}) {
       const interrupted: Turn[] = [];
-      for (const turn of turns.allRunning()) {
+      for (const { turn, owner } of turns.allRunning()) {
+        // A turn another live core runs is that core's to end, never ours.
+        if (owner !== null && owner !== deps.ownerIdentity && deps.isOwnerAlive?.(owner)) continue;
         const ended = finish(turn, {
           state: 'interrupted',
           stopReason: null,
@@ -381,8 +396,13 @@ export function createTurnService(deps: {
         });
         if (ended) interrupted.push(ended);
       }
-      for (const chatId of turns.chatsWithQueue()) startNext(chatId);
+      if (options.resumeQueues ?? true) for (const chatId of turns.chatsWithQueue()) startNext(chatId);
       return { interrupted };
+    },
+    activeCount: () => active.size,
+    whenIdle() {
+      if (active.size === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
     },
     async shutdown() {
       isShuttingDown = true;

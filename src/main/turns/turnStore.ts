@@ -81,13 +81,13 @@ export function createTurnStore(store: Store) {
     runningOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state = 'running'"),
     queueOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state = 'queued' ORDER BY queue_position, created_at"),
     recentOfChat: db.prepare<[string, number], TurnRow>('SELECT * FROM (SELECT rowid AS r, * FROM turns WHERE chat_id = ? ORDER BY rowid DESC LIMIT ?) ORDER BY r'),
-    allRunning: db.prepare<[], TurnRow>("SELECT * FROM turns WHERE state = 'running'"),
+    allRunning: db.prepare<[], TurnRow & { owner: string | null }>("SELECT * FROM turns WHERE state = 'running'"),
     chatsWithQueue: db.prepare<[], { chat_id: string }>("SELECT DISTINCT chat_id FROM turns WHERE state = 'queued'"),
     maxQueuePosition: db.prepare<[string], { position: number | null }>("SELECT MAX(queue_position) AS position FROM turns WHERE chat_id = ? AND state = 'queued'"),
     minQueuePosition: db.prepare<[string], { position: number | null }>("SELECT MIN(queue_position) AS position FROM turns WHERE chat_id = ? AND state = 'queued'"),
     setQueuePosition: db.prepare<[number, string]>('UPDATE turns SET queue_position = ? WHERE id = ?'),
-    start: db.prepare<[string, string, string, string]>(
-      "UPDATE turns SET state = 'running', queue_position = NULL, started_at = ?, heartbeat_at = ? WHERE id = ? AND state = ?",
+    start: db.prepare<[string, string, string | null, string, string]>(
+      "UPDATE turns SET state = 'running', queue_position = NULL, started_at = ?, heartbeat_at = ?, owner = ? WHERE id = ? AND state = ?",
     ),
     attachMessages: db.prepare<[string | null, string | null, string]>('UPDATE turns SET user_message_id = COALESCE(?, user_message_id), assistant_message_id = COALESCE(?, assistant_message_id) WHERE id = ?'),
     heartbeat: db.prepare<[string, string]>("UPDATE turns SET heartbeat_at = ? WHERE id = ? AND state = 'running'"),
@@ -189,15 +189,16 @@ export function createTurnStore(store: Store) {
     },
     queue: (chatId: string): Turn[] => statements.queueOfChat.all(chatId).map(toTurn),
     recent: (chatId: string, limit: number): Turn[] => statements.recentOfChat.all(chatId, limit).map(toTurn),
-    allRunning: (): Turn[] => statements.allRunning.all().map(toTurn),
+    /** Every running turn with the identity of the core that runs it (null: an older BooCode). */
+    allRunning: (): { turn: Turn; owner: string | null }[] => statements.allRunning.all().map((row) => ({ turn: toTurn(row), owner: row.owner })),
     chatsWithQueue: (): string[] => statements.chatsWithQueue.all().map((row) => row.chat_id),
     nextQueuePosition: (chatId: string): number => (statements.maxQueuePosition.get(chatId)?.position ?? 0) + 1,
     frontQueuePosition: (chatId: string): number => (statements.minQueuePosition.get(chatId)?.position ?? 1) - 1,
     setQueuePosition: (turnId: string, position: number) => statements.setQueuePosition.run(position, turnId),
     /** Moves a queued (or new) turn to running; false when it was no longer queued. */
-    start(turnId: string, fromState: 'queued' | 'running'): boolean {
+    start(turnId: string, fromState: 'queued' | 'running', owner: string | null): boolean {
       const now = new Date().toISOString();
-      return statements.start.run(now, now, turnId, fromState).changes === 1;
+      return statements.start.run(now, now, owner, turnId, fromState).changes === 1;
     },
     attachMessages: (turnId: string, userMessageId: string | null, assistantMessageId: string | null) =>
       statements.attachMessages.run(userMessageId, assistantMessageId, turnId),

@@ -20,15 +20,15 @@ function fakeAgent(dir: string, name: string, options: { version?: string; body?
 }
 
 /** A catalog over a real data dir, seeing only the environment the test gives it. */
-function catalogOn(env: NodeJS.ProcessEnv, dataDir = tempDir('boo-data-')): { catalog: AgentCatalog; published: AppEventType[] } {
+function catalogOn(env: NodeJS.ProcessEnv, dataDir = tempDir('boo-data-')): { catalog: AgentCatalog; published: AppEventType[]; close: () => Promise<void> } {
   const core = testCore({ dataDir });
   const settings = createSettingsService({ store: core.store, unitOfWork: createUnitOfWork(core.store, core.events) });
   const published: AppEventType[] = [];
   core.subscribe({ afterSeq: 0 }, (message) => {
     if (message.kind === 'event') published.push(message.event.type);
   });
-  const catalog = createAgentCatalog({ settings, env, publish: (drafts) => core.events.publish(drafts) });
-  return { catalog, published };
+  const catalog = createAgentCatalog({ settings, env });
+  return { catalog, published, close: () => core.close() };
 }
 
 function isGone(pid: number): boolean {
@@ -148,6 +148,7 @@ describe('agent catalog', () => {
       },
     });
     expect(first.published).toEqual(['app.settings.changed', 'agent.catalog.changed']);
+    await first.close();
     const second = catalogOn({ PATH: bin }, dataDir);
     expect((await second.catalog.list()).at(-1)).toMatchObject({ id: 'mine', source: 'custom', resolvedPath: mine });
   });
