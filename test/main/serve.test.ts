@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, test } from 'vitest';
+import { createServer as createNetServer, connect, type AddressInfo } from 'node:net';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import WebSocket from 'ws';
 import { isLoopbackHost, startServer } from '../../src/main/serve/index.ts';
 import { testCore } from '../helpers/core.ts';
@@ -62,6 +63,27 @@ describe('serve security', () => {
     expect(cross.status).toBe(403);
     const rebound = await upgradeStatus(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { host: `evil.example:${server.port}` });
     expect(rebound).toBe(403);
+  });
+
+  test('reached through a tunnel on another local port (ssh -L), the app and its socket open; a foreign name is still refused', async () => {
+    const { server } = await testServer();
+    // What `ssh -L PORT2:127.0.0.1:PORT` does locally: another port forwarding every byte.
+    const tunnel = createNetServer((incoming) => {
+      const outgoing = connect(server.port, '127.0.0.1');
+      incoming.pipe(outgoing).pipe(incoming);
+      incoming.on('error', () => outgoing.destroy());
+      outgoing.on('error', () => incoming.destroy());
+    });
+    await new Promise<void>((resolve) => tunnel.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      tunnel.close();
+    });
+    const port = (tunnel.address() as AddressInfo).port;
+    expect((await fetch(`http://localhost:${port}/?token=${server.token}`)).status).toBe(200);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${port}` })).toBe(101);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { host: `[::1]:${port}` })).toBe(101);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { host: `evil.example:${port}` })).toBe(403);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { host: `localhost.evil.example:${port}` })).toBe(403);
   });
 
   test('path traversal cannot read outside the renderer folder', async () => {

@@ -72,7 +72,7 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
 
   function guard(request: IncomingMessage): { allowed: false; status: 401 | 403; reason: string } | { allowed: true; viaQuery: boolean } {
     const requestHost = request.headers.host ?? '';
-    if (!options.allowRemote && !allowedHosts().has(requestHost.toLowerCase())) {
+    if (!options.allowRemote && !isServedHost(requestHost)) {
       return { allowed: false, status: 403, reason: `Host ${requestHost} is not served here.` };
     }
     const origin = request.headers.origin;
@@ -87,8 +87,14 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
     return { allowed: false, status: 401, reason: 'An access token is required: open the URL that `boocode serve` printed.' };
   }
 
-  function allowedHosts(): Set<string> {
-    return new Set([`${host}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`].map((h) => h.toLowerCase()));
+  /**
+   * DNS rebinding needs a name that resolves elsewhere: refuse every name but loopback ones (and
+   * the host we listen on). The port is not checked, so a tunnel to another local port
+   * (`ssh -L 8123:127.0.0.1:PORT`) works.
+   */
+  function isServedHost(requestHost: string): boolean {
+    const name = hostName(requestHost).toLowerCase();
+    return name !== '' && (isLoopbackHost(name) || name === host.toLowerCase());
   }
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -186,6 +192,13 @@ function serveSocket(ws: WebSocket, endpoint: WireEndpoint, log: (line: string) 
     onClose();
   });
   ws.on('error', (error) => log(`websocket error: ${error.message}`));
+}
+
+/** The name part of a Host header: `[::1]:80` → `::1`, `localhost:80` → `localhost`. */
+function hostName(header: string): string {
+  if (header.startsWith('[')) return header.slice(1, header.indexOf(']') === -1 ? undefined : header.indexOf(']'));
+  const colon = header.lastIndexOf(':');
+  return colon === -1 ? header : header.slice(0, colon);
 }
 
 function sameToken(candidate: string, token: string): boolean {
