@@ -8,6 +8,7 @@ import {
   isCommandName,
   ok,
   parseArgs,
+  type AppEvent,
   type BooApi,
   type CommandName,
   type CommandResult,
@@ -81,6 +82,8 @@ export interface Core {
   dispatch(method: unknown, args: unknown): Promise<Result<unknown>>;
   /** The typed API, for in-process clients (the CLI, tests). */
   readonly api: BooApi;
+  /** An event as JSON, serialized once however many clients receive it. */
+  serializeEvent(event: AppEvent): string;
   subscribe(
     position: { afterSeq: number; epoch?: string | undefined },
     listener: (message: SubscriptionMessage) => void,
@@ -296,7 +299,8 @@ export function createCore(options: CoreOptions): Core {
 
   const owner = options.owner ?? { kind: 'cli' as const, label: 'a BooCode process' };
   let control: ControlServer | undefined;
-  const ready = startControlServer({ dispatch, api }, { dataDir: options.dataDir, kind: owner.kind, label: owner.label, log }).then((started) => {
+  const serializeEvent = (event: AppEvent): string => events.serialized(event);
+  const ready = startControlServer({ dispatch, api, serializeEvent }, { dataDir: options.dataDir, kind: owner.kind, label: owner.label, log }).then((started) => {
     if (started.ok) control = started.value;
     // Without the socket other processes cannot reach this core; it still works for this one.
     else log(`other BooCode processes cannot reach this one: ${started.error.message}`);
@@ -314,6 +318,7 @@ export function createCore(options: CoreOptions): Core {
     worktrees,
     dispatch,
     api,
+    serializeEvent,
     subscribe,
     async close() {
       if (isClosed) return;

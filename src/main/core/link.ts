@@ -214,6 +214,7 @@ export async function openDataDir(options: CoreOptions): Promise<Result<CoreLink
     dataDir: options.dataDir,
     api,
     dispatch,
+    serializeEvent: (event) => (backend.kind === 'local' ? backend.core.serializeEvent(event) : JSON.stringify(event)),
     role: () => roleOf(backend),
     core: () => (backend.kind === 'local' ? backend.core : undefined),
     owner: () => (backend.kind === 'remote' ? ownerInfo(backend.record) : undefined),

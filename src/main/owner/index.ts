@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { fail, ok, type BooApi, type Result, type SubscribeResult } from '../../shared/contract.ts';
 import { createWireClient } from '../../shared/wireClient.ts';
 import { processStartIdentity } from '../agents/index.ts';
-import { createLineReader, createWireSession, type WireEndpoint } from '../wire/index.ts';
+import { createLineReader, createWireSession, wireLimits, type WireEndpoint } from '../wire/index.ts';
 
 export const ownerTimings = {
   /** A client that has not said hello by then is dropped: a real client says it at once. */
@@ -26,8 +26,8 @@ export const ownerTimings = {
 export const ownerLimits = {
   /** Largest control-socket message; the WebSocket of `serve` accepts as much. */
   maxMessageBytes: 16 * 1024 * 1024,
-  /** Bytes queued to a slow client before its subscription is dropped with a `resync`. */
-  maxBufferedBytes: 64 * 1024 * 1024,
+  /** Bytes queued to a slow client before its requests wait and its events are dropped (`resync`). */
+  maxBufferedBytes: wireLimits.maxBufferedBytes,
   /** Unix socket paths are limited to 104 bytes on macOS (108 on Linux). */
   maxSocketPathBytes: 100,
 } as const;
@@ -222,6 +222,8 @@ function serveClient(socket: Socket, endpoint: WireEndpoint, token: string, log:
         if (!socket.destroyed) socket.write(`${text}\n`);
       },
       bufferedBytes: () => socket.writableLength,
+      pauseInput: () => socket.pause(),
+      resumeInput: () => socket.resume(),
     },
     { maxBufferedBytes: ownerLimits.maxBufferedBytes, log },
   );

@@ -28,6 +28,8 @@ export interface ServeOptions {
   readonly allowRemote?: boolean;
   /** Fixed token (tests); a random one otherwise. */
   readonly token?: string;
+  /** The outbound budget per client (tests use a small one); see wireLimits. */
+  readonly maxBufferedBytes?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -144,7 +146,7 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
-      serveSocket(ws, options.core, log, () => sockets.delete(ws));
+      serveSocket(ws, options.core, options.maxBufferedBytes ?? serveLimits.maxBufferedBytes, log, () => sockets.delete(ws));
     });
   });
 
@@ -175,13 +177,15 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
   });
 }
 
-function serveSocket(ws: WebSocket, endpoint: WireEndpoint, log: (line: string) => void, onClose: () => void): void {
+function serveSocket(ws: WebSocket, endpoint: WireEndpoint, maxBufferedBytes: number, log: (line: string) => void, onClose: () => void): void {
   const session = createWireSession(endpoint, {
     send: (text) => {
       if (ws.readyState === ws.OPEN) ws.send(text);
     },
     bufferedBytes: () => ws.bufferedAmount,
-  }, { maxBufferedBytes: serveLimits.maxBufferedBytes, log });
+    pauseInput: () => ws.pause(),
+    resumeInput: () => ws.resume(),
+  }, { maxBufferedBytes, log });
   ws.on('message', (data, isBinary) => {
     void session.receive(isBinary ? null : data.toString()).catch((error: unknown) => {
       log(`websocket message failed: ${String(error)}`);
