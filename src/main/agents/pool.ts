@@ -49,6 +49,12 @@ export interface AgentPool {
   list(): AgentProcessInfo[];
   /** Closes the breaker of a failed agent so the next turn may start it again. */
   reset(chatId: string, agentId: string): boolean;
+  /**
+   * Stops a chat's agents (one, or all) and forgets them, waiting until their process groups are
+   * gone; a later turn starts a new process and resumes the agent session where it can. Call it
+   * once the chat runs no turn.
+   */
+  stop(chatId: string, agentId?: string): Promise<number>;
   /** Applies maxWarm and idleTtl now. */
   reap(): Promise<void>;
   /** Processes currently alive (starting, ready, busy or idle). */
@@ -251,6 +257,19 @@ export function createAgentPool(options: PoolOptions): AgentPool {
       entry.crashes = [];
       setEntryState(entry, entry.backend.state());
       return true;
+    },
+    async stop(chatId, agentId) {
+      const targets = [...entries.values()].filter((entry) => entry.chatId === chatId && (agentId === undefined || entry.agentId === agentId));
+      for (const entry of targets) entries.delete(keyOf(entry.chatId, entry.agentId));
+      await Promise.all(
+        targets.map(async (entry) => {
+          await entry.backend.close();
+          entry.unsubscribe();
+          if (entry.state !== 'stopped') setEntryState(entry, 'stopped');
+          options.sessions.setStatus(entry.chatId, entry.agentId, 'closed');
+        }),
+      );
+      return targets.length;
     },
     reap,
     liveCount: () => [...entries.values()].filter((entry) => liveStates.includes(entry.state)).length,

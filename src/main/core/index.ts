@@ -12,10 +12,12 @@ import {
   type BooApi,
   type CommandName,
   type CommandResult,
+  type ProjectId,
   type Result,
   type SubscribeResult,
   type SubscriptionMessage,
 } from '../../shared/contract.ts';
+import type { Session } from '../../shared/chats.ts';
 import { createAgents, type Agents, type AgentsOptions } from '../agents/index.ts';
 import { createEventBus, type EventBus } from '../events/index.ts';
 import { createProjectService } from '../projects/index.ts';
@@ -209,7 +211,7 @@ export function createCore(options: CoreOptions): Core {
       }),
     'projects.open': (args) => projects.open(args.path),
     'projects.list': () => ok(projects.list()),
-    'projects.remove': (args) => projects.remove(args.projectId),
+    'projects.remove': (args) => removeProject(args.projectId),
     'projects.configure': (args) => projects.configure(args.projectId, args.setup),
     'settings.get': () => ok(settings.get()),
     'settings.set': (args) => ok(settings.set(args.patch)),
@@ -226,7 +228,7 @@ export function createCore(options: CoreOptions): Core {
     'permissions.answer': (args) => agents.permissions.answer(args.requestId, args.optionId, args.message),
     'sessions.create': (args) => sessions.create(args),
     'sessions.rename': (args) => sessions.rename(args.sessionId, args.name),
-    'sessions.archive': (args) => sessions.archive(args.sessionId, args.confirm ?? false),
+    'sessions.archive': (args) => archiveSession(args.sessionId, args.confirm ?? false),
     'sessions.restore': (args) => sessions.restore(args.sessionId),
     'sessions.workspace': (args) => {
       const session = sessions.get(args.sessionId);
@@ -255,6 +257,49 @@ export function createCore(options: CoreOptions): Core {
     'chats.queue.remove': (args) => turns.removeQueued(args.turnId),
     'chats.queue.clear': (args) => turns.clearQueue(args.chatId),
   };
+
+  /**
+   * Archiving ends the session's work first: its turns end (cancelled, each with its
+   * `chat.turn.ended`), the worktree is saved to its hidden ref and removed, then its agents
+   * stop, so none is left working in a folder that is gone. Without confirmation a running turn
+   * or unapplied changes refuse the archive before anything is stopped.
+   */
+  async function archiveSession(sessionId: string, confirm: boolean): Promise<Result<Session>> {
+    const session = sessions.get(sessionId);
+    if (!session) return fail('not-found', `No session with id ${sessionId}.`);
+    if (session.archivedAt) return ok(session);
+    const chatIds = sessions.listChats(sessionId, true).map((chat) => chat.id);
+    const busy = chatIds.filter((chatId) => turns.isBusy(chatId));
+    if (busy.length > 0 && !confirm) {
+      return fail('busy', `Session "${session.name}" has work running or waiting in ${busy.length} chat(s); confirm to stop it and archive the session.`);
+    }
+    return turns.quiesce(chatIds, `Session "${session.name}" was archived.`, async () => {
+      const archived = await sessions.archive(sessionId, confirm);
+      if (archived.ok) await Promise.all(chatIds.map((chatId) => agents.pool.stop(chatId)));
+      return archived;
+    });
+  }
+
+  /**
+   * Removing a project ends the work of every one of its sessions (turns cancelled, agents
+   * stopped), saves each live worktree to its hidden ref in the project repository and removes
+   * it, then forgets the project. Nothing of the user's work is lost: the refs stay.
+   */
+  async function removeProject(projectId: ProjectId): Promise<Result<{ removed: boolean }>> {
+    const project = projects.get(projectId);
+    if (!project) return fail('not-found', `No project with id ${projectId}.`);
+    const projectSessions = sessions.list(projectId, true);
+    const chatIds = projectSessions.flatMap((session) => sessions.listChats(session.id, true).map((chat) => chat.id));
+    return turns.quiesce(chatIds, `The project "${project.name}" was removed from BooCode.`, async () => {
+      await Promise.all(chatIds.map((chatId) => agents.pool.stop(chatId)));
+      for (const session of projectSessions) {
+        if (session.archivedAt || worktrees.get(session.id)?.kind !== 'worktree') continue;
+        const archived = await worktrees.archive(session.id, { confirm: true });
+        if (!archived.ok) log(`could not save the worktree of session ${session.id} before removing its project: ${archived.error.message}`);
+      }
+      return projects.remove(projectId);
+    });
+  }
 
   /** Change-set commands need a session that works in a worktree; say so plainly otherwise. */
   async function withWorktree<T>(sessionId: string, work: () => Promise<Result<T>>): Promise<Result<T>> {

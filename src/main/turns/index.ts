@@ -54,6 +54,14 @@ export interface TurnService {
   recover(options?: { resumeQueues?: boolean }): { interrupted: Turn[] };
   /** Turns running in this core now. */
   activeCount(): number;
+  /** Whether a chat has a running or queued turn (recording an ended turn's changes is not running). */
+  isBusy(chatId: string): boolean;
+  /**
+   * Ends all work of these chats — queued turns cancelled, the running one cancelled and waited
+   * for, each with its one `chat.turn.ended` — then runs `then` while new sends to them are
+   * refused (the chats are being archived or removed), and returns what it returns.
+   */
+  quiesce<T>(chatIds: readonly string[], reason: string, then: () => Promise<T>): Promise<T>;
   /** Resolves once no turn runs in this core (at once when none does). */
   whenIdle(): Promise<void>;
   /** Cancels running turns and waits for them to end. */
@@ -87,6 +95,8 @@ export function createTurnService(deps: {
   const active = new Map<string, ActiveTurn>();
   const endWaiters = new Map<string, ((turn: Turn | undefined) => void)[]>();
   const idleWaiters: (() => void)[] = [];
+  // Chats being archived or removed: they take no new turn until that is done.
+  const closing = new Map<string, string>();
   let isShuttingDown = false;
 
   function queueChanged(chatId: string): AppEventDraft {
@@ -98,6 +108,8 @@ export function createTurnService(deps: {
     if (text.trim() === '') return fail('invalid-arguments', 'The prompt is empty.');
     const chat = deps.sessions.chat(chatId);
     if (!chat) return fail('not-found', `No chat with id ${chatId}.`);
+    const closingReason = closing.get(chatId);
+    if (closingReason !== undefined) return fail('invalid-state', `${closingReason} The prompt was not sent.`);
     if (chat.archivedAt) return fail('invalid-arguments', `The chat "${chat.title}" is archived.`);
     const session = deps.sessions.get(chat.sessionId);
     if (!session) return fail('not-found', `No session with id ${chat.sessionId}.`);
@@ -188,6 +200,7 @@ export function createTurnService(deps: {
       finish(turn, { state: 'failed', stopReason: null, origin: null, error: { kind: 'not-found', message: 'The chat was deleted.' }, usage: null });
       return;
     }
+    let writeFailure: unknown;
     const writer: PartWriter = createPartWriter({
       chatId: turn.chatId,
       messageId: opened.assistantId,
@@ -195,6 +208,12 @@ export function createTurnService(deps: {
       unitOfWork: deps.unitOfWork,
       timings: deps.partTimings,
       onSideEvent: (event) => sideWrite(turn.chatId, event),
+      onWriteFailed(error) {
+        writeFailure = error;
+        deps.log(`turn ${turn.id}: its output could not be saved: ${String(error)}`);
+        // What the agent says next would be lost too: stop it.
+        active.get(turn.chatId)?.abort.abort();
+      },
     });
     const heartbeat = setInterval(() => turns.heartbeat(turn.id), deps.heartbeatMs ?? turnTimings.heartbeatMs);
     heartbeat.unref();
@@ -232,6 +251,15 @@ export function createTurnService(deps: {
     } finally {
       clearInterval(heartbeat);
       writer.close();
+    }
+    if (writeFailure !== undefined) {
+      end = {
+        state: 'failed',
+        stopReason: null,
+        origin: null,
+        error: { kind: 'internal', message: `BooCode could not save this turn's output (${writeFailure instanceof Error ? writeFailure.message : String(writeFailure)}), so it was stopped.` },
+        usage: null,
+      };
     }
     const ended = finish(turn, end);
     if (ended && deps.onTurnEnded) {
@@ -400,6 +428,26 @@ export function createTurnService(deps: {
       return { interrupted };
     },
     activeCount: () => active.size,
+    isBusy: (chatId) => turns.running(chatId) !== undefined || turns.queue(chatId).length > 0,
+    async quiesce(chatIds, reason, then) {
+      for (const chatId of chatIds) closing.set(chatId, reason);
+      try {
+        for (const chatId of chatIds) {
+          const queued = turns.queue(chatId);
+          for (const turn of queued) finish(turn, { state: 'cancelled', stopReason: null, origin: null, error: { kind: 'cancelled', message: reason }, usage: null });
+          if (queued.length > 0) deps.unitOfWork.run(() => ({ value: undefined, events: [queueChanged(chatId)] }));
+        }
+        const running = chatIds.flatMap((chatId) => {
+          const turn = active.get(chatId);
+          return turn ? [turn] : [];
+        });
+        for (const turn of running) turn.abort.abort();
+        await Promise.all(running.map((turn) => turn.ended));
+        return await then();
+      } finally {
+        for (const chatId of chatIds) closing.delete(chatId);
+      }
+    },
     whenIdle() {
       if (active.size === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
