@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so that each can be run alone: `unit` is fast and hermetic, `agents` starts
-// real agent processes against the scripted LLM, `e2e` drives Chromium against a built `serve`.
+// Projects that can each be run alone: `unit` is fast and hermetic, `agents` starts real agent
+// processes against the scripted LLM, `chaos` drives a core through a minute of random failures,
+// `e2e` drives Chromium against a built `serve`.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -19,6 +20,14 @@ export default defineConfig({
           name: 'agents',
           include: ['test/testkit/**/*.test.ts'],
           testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 300_000,
           hookTimeout: 60_000,
         },
       },
