@@ -12,6 +12,7 @@ import {
 } from './agents.ts';
 import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSchema, ChangeSetSummarySchema, SessionWorkspaceSchema } from './changes.ts';
 import { ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
+import { LayoutEnvelopeSchema } from './layout.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
 export const MAX_PATH_LENGTH = 4096;
@@ -185,6 +186,8 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('chat.queue.changed'), chatId: z.string(), queue: z.array(TurnSchema) }),
   /** A session's pending change set was recomputed (after a turn, an apply, a reject or a restore). */
   z.object({ ...eventBase, type: z.literal('changes.updated'), sessionId: z.string(), summary: ChangeSetSummarySchema }),
+  /** A window saved a session's layout; `writer` names that window, so it can skip its own echo. */
+  z.object({ ...eventBase, type: z.literal('workspace.layout.changed'), sessionId: z.string(), layout: LayoutEnvelopeSchema, writer: z.string() }),
 ]);
 /** Everything the core tells its clients. `type` is `domain.subject.verb`; `seq` only grows. */
 export type AppEvent = z.infer<typeof AppEventSchema>;
@@ -201,6 +204,37 @@ export const SubscribeResultSchema = z.discriminatedUnion('kind', [
 ]);
 export type SubscribeResult = z.infer<typeof SubscribeResultSchema>;
 
+/** What a chat is doing now, for lists that show every chat at once (the sidebar, the inbox). */
+export const ChatActivitySchema = z.object({
+  chatId: z.string(),
+  running: TurnSchema.nullable(),
+  queued: z.number().int(),
+  /** The chat's most recent ended turn. */
+  lastEnded: TurnSchema.nullable(),
+});
+export type ChatActivity = z.infer<typeof ChatActivitySchema>;
+
+/**
+ * Everything the workspace frame shows, read in one step at one `seq`: a window loads it at
+ * start and after a resync, then follows events from `seq` on.
+ */
+export const WorkspaceSnapshotSchema = z.object({
+  seq: z.number().int(),
+  epoch: z.string(),
+  projects: z.array(ProjectSchema),
+  settings: SettingsSchema,
+  /** Archived ones included. */
+  sessions: z.array(SessionSchema),
+  workspaces: z.array(SessionWorkspaceSchema),
+  /** Archived ones included. */
+  chats: z.array(ChatSchema),
+  activity: z.array(ChatActivitySchema),
+  changes: z.array(z.object({ sessionId: z.string(), summary: ChangeSetSummarySchema })),
+  permissions: z.array(PermissionRequestSchema),
+  processes: z.array(AgentProcessInfoSchema),
+});
+export type WorkspaceSnapshot = z.infer<typeof WorkspaceSnapshotSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -209,6 +243,7 @@ const IdArg = z.string().min(1).max(64);
 
 export const commands = {
   'app.info': { args: NoArgs, result: AppInfoSchema },
+  'app.snapshot': { args: NoArgs, result: WorkspaceSnapshotSchema },
   'projects.open': {
     args: z.object({ path: z.string().min(1).max(MAX_PATH_LENGTH) }).strict(),
     result: ProjectSchema,
@@ -267,6 +302,15 @@ export const commands = {
   'sessions.restore': { args: z.object({ sessionId: IdArg }).strict(), result: SessionSchema },
   /** Where the session works: its worktree (branch, base commit, setup report, notices) or the folder. */
   'sessions.workspace': { args: z.object({ sessionId: IdArg }).strict(), result: SessionWorkspaceSchema },
+  /** The session's layout, or the default with a notice when the saved one cannot be read. */
+  'sessions.layout.get': {
+    args: z.object({ sessionId: IdArg }).strict(),
+    result: z.object({ layout: LayoutEnvelopeSchema, notice: z.string().nullable() }),
+  },
+  'sessions.layout.set': {
+    args: z.object({ sessionId: IdArg, layout: LayoutEnvelopeSchema, /** The window saving it (echoed in the event). */ writer: z.string().min(1).max(64) }).strict(),
+    result: z.object({ saved: z.boolean() }),
+  },
   'sessions.diskUsage': { args: NoArgs, result: z.array(z.object({ sessionId: z.string(), bytes: z.number() })) },
   'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetSchema },
   /** Applies hunks or files to the project, all or nothing; a conflict fails with kind `conflict`. */

@@ -14,6 +14,7 @@ import {
   type CommandResult,
   type ProjectId,
   type Result,
+  type WorkspaceSnapshot,
   type SubscribeResult,
   type SubscriptionMessage,
 } from '../../shared/contract.ts';
@@ -209,6 +210,7 @@ export function createCore(options: CoreOptions): Core {
         runtime: `node ${process.versions.node}`,
         epoch: events.epoch,
       }),
+    'app.snapshot': () => ok(snapshot()),
     'projects.open': (args) => projects.open(args.path),
     'projects.list': () => ok(projects.list()),
     'projects.remove': (args) => removeProject(args.projectId),
@@ -237,6 +239,8 @@ export function createCore(options: CoreOptions): Core {
       return ok(worktrees.get(args.sessionId) ?? { kind: 'folder' as const, sessionId: session.id, projectPath: session.cwd, path: session.cwd, notices: [], createdAt: session.createdAt });
     },
     'sessions.diskUsage': async () => ok(await worktrees.diskUsage()),
+    'sessions.layout.get': (args) => sessions.layout(args.sessionId),
+    'sessions.layout.set': (args) => sessions.saveLayout(args.sessionId, args.layout, args.writer),
     'changes.get': (args) => withWorktree(args.sessionId, () => worktrees.changes(args.sessionId)),
     'changes.apply': (args) => withWorktree(args.sessionId, () => worktrees.apply(args.sessionId, args.selection ?? {})),
     'changes.reject': (args) => withWorktree(args.sessionId, () => worktrees.reject(args.sessionId, args.selection ?? {})),
@@ -299,6 +303,32 @@ export function createCore(options: CoreOptions): Core {
       }
       return projects.remove(projectId);
     });
+  }
+
+  /** Read in one synchronous step: every event up to `seq` is in it, none after. */
+  function snapshot(): WorkspaceSnapshot {
+    const allProjects = projects.list();
+    const allSessions = allProjects.flatMap((project) => sessions.list(project.id, true));
+    const chats = allSessions.flatMap((session) => sessions.listChats(session.id, true));
+    return {
+      seq: events.lastSeq(),
+      epoch: events.epoch,
+      projects: allProjects,
+      settings: settings.get(),
+      sessions: allSessions.map(({ chats: _chats, ...session }) => session),
+      workspaces: allSessions.flatMap((session) => {
+        const workspace = worktrees.get(session.id);
+        return workspace ? [workspace] : [];
+      }),
+      chats,
+      activity: chats.map((chat) => turns.activity(chat.id)),
+      changes: allSessions.flatMap((session) => {
+        const summary = worktrees.summary(session.id);
+        return summary ? [{ sessionId: session.id, summary }] : [];
+      }),
+      permissions: agents.permissions.list(),
+      processes: agents.pool.list(),
+    };
   }
 
   /** Change-set commands need a session that works in a worktree; say so plainly otherwise. */

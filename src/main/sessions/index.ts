@@ -6,6 +6,7 @@ import { fail, ok, type AppEventDraft, type ProjectId, type ProjectSetup, type R
 import type { UnitOfWork } from '../store/index.ts';
 import type { ProjectService } from '../projects/index.ts';
 import type { Store } from '../store/index.ts';
+import { defaultLayout, readLayout, type LayoutEnvelope } from '../../shared/layout.ts';
 
 interface SessionRow {
   id: string;
@@ -59,6 +60,10 @@ export interface SessionService {
   setChatAgent(chatId: string, agentId: string): AppEventDraft | undefined;
   /** Inside a unit of work: an agent's suggested title, used unless the user named the chat. */
   suggestTitle(chatId: string, title: string): AppEventDraft | undefined;
+  /** The session's saved layout, or the default (with a notice when the saved one cannot be read). */
+  layout(sessionId: string): Result<{ layout: LayoutEnvelope; notice: string | null }>;
+  /** Saves a layout a window sent (already validated) and tells every window. */
+  saveLayout(sessionId: string, layout: LayoutEnvelope, writer: string): Result<{ saved: boolean }>;
 }
 
 export function createSessionService(deps: {
@@ -91,6 +96,10 @@ export function createSessionService(deps: {
     renameChat: db.prepare<[string, number, string, string]>('UPDATE chats SET title = ?, is_title_from_user = ?, updated_at = ? WHERE id = ?'),
     setChatAgent: db.prepare<[string, string, string]>('UPDATE chats SET agent_id = ?, updated_at = ? WHERE id = ?'),
     archiveChat: db.prepare<[string, string, string]>('UPDATE chats SET archived_at = ?, updated_at = ? WHERE id = ?'),
+    layout: db.prepare<[string], { layout: string }>('SELECT layout FROM session_layouts WHERE session_id = ?'),
+    saveLayout: db.prepare<[string, string, string]>(
+      'INSERT INTO session_layouts (session_id, layout, updated_at) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET layout = excluded.layout, updated_at = excluded.updated_at',
+    ),
   };
 
   function session(id: string): Session | undefined {
@@ -180,6 +189,26 @@ export function createSessionService(deps: {
           statements.restoreSession.run(worktreePath, new Date().toISOString(), sessionId);
           const value = session(sessionId) as Session;
           return { value, events: [{ type: 'workspace.session.changed' as const, session: value }] };
+        }),
+      );
+    },
+    layout(sessionId) {
+      if (!session(sessionId)) return missingSession(sessionId);
+      const chatIds = statements.chatsOfSession.all(sessionId, 0).map((row) => row.id);
+      const row = statements.layout.get(sessionId);
+      if (!row) return ok(readLayout(null, chatIds));
+      try {
+        return ok(readLayout(JSON.parse(row.layout), chatIds));
+      } catch {
+        return ok({ layout: defaultLayout(chatIds), notice: "This session's saved layout could not be read (it is not JSON); it was replaced by the default layout." });
+      }
+    },
+    saveLayout(sessionId, layout, writer) {
+      if (!session(sessionId)) return missingSession(sessionId);
+      return ok(
+        deps.unitOfWork.run(() => {
+          statements.saveLayout.run(sessionId, JSON.stringify(layout), new Date().toISOString());
+          return { value: { saved: true }, events: [{ type: 'workspace.layout.changed' as const, sessionId, layout, writer }] };
         }),
       );
     },

@@ -234,4 +234,16 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE turns ADD COLUMN owner TEXT;
     `,
   },
+  {
+    version: 7,
+    name: 'session layouts',
+    sql: `
+      -- The workspace layout of a session (a versioned JSON envelope the windows write).
+      CREATE TABLE session_layouts (
+        session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        layout TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -5,7 +5,7 @@
 // become `interrupted` at the next start, their partial output kept, ready to retry.
 import type { AgentEvent } from '../../shared/agents.ts';
 import type { AgentContinuity, ChatView, Message, Turn } from '../../shared/chats.ts';
-import { fail, ok, type AppEventDraft, type ProjectId, type Result } from '../../shared/contract.ts';
+import { fail, ok, type AppEventDraft, type ChatActivity, type ProjectId, type Result } from '../../shared/contract.ts';
 import type { Agents } from '../agents/index.ts';
 import type { UnitOfWork } from '../store/index.ts';
 import type { EventBus } from '../events/index.ts';
@@ -54,6 +54,8 @@ export interface TurnService {
   recover(options?: { resumeQueues?: boolean }): { interrupted: Turn[] };
   /** Turns running in this core now. */
   activeCount(): number;
+  /** What a chat is doing now: its running turn, how many wait, and how its last turn ended. */
+  activity(chatId: string): ChatActivity;
   /** Whether a chat has a running or queued turn (recording an ended turn's changes is not running). */
   isBusy(chatId: string): boolean;
   /**
@@ -428,6 +430,7 @@ export function createTurnService(deps: {
       return { interrupted };
     },
     activeCount: () => active.size,
+    activity: (chatId) => ({ chatId, running: turns.running(chatId) ?? null, queued: turns.queue(chatId).length, lastEnded: turns.lastEnded(chatId) ?? null }),
     isBusy: (chatId) => turns.running(chatId) !== undefined || turns.queue(chatId).length > 0,
     async quiesce(chatIds, reason, then) {
       for (const chatId of chatIds) closing.set(chatId, reason);

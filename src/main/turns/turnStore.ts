@@ -81,6 +81,7 @@ export function createTurnStore(store: Store) {
     runningOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state = 'running'"),
     queueOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state = 'queued' ORDER BY queue_position, created_at"),
     recentOfChat: db.prepare<[string, number], TurnRow>('SELECT * FROM (SELECT rowid AS r, * FROM turns WHERE chat_id = ? ORDER BY rowid DESC LIMIT ?) ORDER BY r'),
+    lastEndedOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state NOT IN ('queued', 'running') ORDER BY rowid DESC LIMIT 1"),
     allRunning: db.prepare<[], TurnRow & { owner: string | null }>("SELECT * FROM turns WHERE state = 'running'"),
     chatsWithQueue: db.prepare<[], { chat_id: string }>("SELECT DISTINCT chat_id FROM turns WHERE state = 'queued'"),
     maxQueuePosition: db.prepare<[string], { position: number | null }>("SELECT MAX(queue_position) AS position FROM turns WHERE chat_id = ? AND state = 'queued'"),
@@ -188,6 +189,10 @@ export function createTurnStore(store: Store) {
       return row ? toTurn(row) : undefined;
     },
     queue: (chatId: string): Turn[] => statements.queueOfChat.all(chatId).map(toTurn),
+    lastEnded(chatId: string): Turn | undefined {
+      const row = statements.lastEndedOfChat.get(chatId);
+      return row ? toTurn(row) : undefined;
+    },
     recent: (chatId: string, limit: number): Turn[] => statements.recentOfChat.all(chatId, limit).map(toTurn),
     /** Every running turn with the identity of the core that runs it (null: an older BooCode). */
     allRunning: (): { turn: Turn; owner: string | null }[] => statements.allRunning.all().map((row) => ({ turn: toTurn(row), owner: row.owner })),

@@ -23,6 +23,7 @@ import type {
   WorkspaceNotice,
 } from '../../shared/changes.ts';
 import { fail, ok, type Result } from '../../shared/contract.ts';
+import { ChangeSetSummarySchema } from '../../shared/changes.ts';
 import type { UnitOfWork } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { attribute, type Attributions, type TurnMark } from './attribution.ts';
@@ -66,6 +67,8 @@ export interface WorktreeService {
   recordTurn(sessionId: string, turn: { turnId: string; agentId: string }): Promise<Result<ChangeSetSummary>>;
   /** The pending change set as of the last recorded turn (or apply, reject, restore). */
   changes(sessionId: string): Promise<Result<ChangeSet>>;
+  /** The counts of the pending change set, as last recorded (cheap: nothing is recomputed). */
+  summary(sessionId: string): ChangeSetSummary | undefined;
   /** Applies the selection to the project's working tree, all or nothing; conflicts fail with kind 'conflict'. */
   apply(sessionId: string, selection: ChangeSelectionInput): Promise<Result<ApplyOutcome>>;
   /** Files that would conflict if the selection were applied now, without changing anything. */
@@ -419,6 +422,17 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     prepare(input) {
       if (!sessionIdPattern.test(input.sessionId)) return Promise.resolve(fail('invalid-arguments', `Session id ${JSON.stringify(input.sessionId)} is not usable in a path or a ref.`));
       return locks.run(input.sessionId, () => guard(() => prepareLocked(input)));
+    },
+
+    summary(sessionId) {
+      const stored = records.changeSet(sessionId);
+      if (!stored) return undefined;
+      try {
+        const parsed = ChangeSetSummarySchema.safeParse(JSON.parse(stored.summary));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined; // an unreadable summary is recomputed by the next turn or refresh
+      }
     },
 
     get(sessionId) {

@@ -55,6 +55,7 @@ function applyEvent(state: AppState, event: AppEvent): AppState {
     case 'chat.turn.ended':
     case 'chat.queue.changed':
     case 'changes.updated':
+    case 'workspace.layout.changed':
       return state; // shown by the session and chat views, which keep their own copies
     default:
       return assertNever(event);
