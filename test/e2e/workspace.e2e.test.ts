@@ -181,6 +181,40 @@ describe('the workspace in a browser', () => {
     }
   });
 
+  test('dragging a tab onto the edge of a pane splits it there, and a second window follows the change', async () => {
+    const dataDir = await dataDirWithAgent();
+    const folder = tempDir('boo-e2e-project-');
+    const core = createCore({ dataDir });
+    const project = await core.api.call('projects.open', { path: folder });
+    if (!project.ok) throw new Error(project.error.message);
+    const session = await core.api.call('sessions.create', { projectId: project.value.id, name: 'Two windows' });
+    if (!session.ok) throw new Error(session.error.message);
+    for (const title of ['Left', 'Right']) {
+      const chat = await core.api.call('chats.create', { sessionId: session.value.id, agentId: 'scripted', title });
+      if (!chat.ok) throw new Error(chat.error.message);
+    }
+    await core.close();
+    const serve = await startServeProcess(dataDir);
+    try {
+      const first = await openPage(serve);
+      const second = await openPage(serve);
+      for (const page of [first, second]) {
+        await page.getByRole('button', { name: 'Two windows', exact: true }).click();
+        await expect.poll(() => panes(page)).toEqual([['1 Left', '2 Right']]);
+      }
+      const content = first.getByRole('region', { name: 'Pane 1' }).getByRole('tabpanel').first();
+      const box = await content.boundingBox();
+      if (!box) throw new Error('the pane has no box');
+      await first.getByRole('tab', { name: '2 Right' }).dragTo(content, { targetPosition: { x: box.width - 10, y: box.height / 2 } });
+      await expect.poll(() => panes(first)).toEqual([['1 Left'], ['2 Right']]);
+      await expect.poll(() => panes(second)).toEqual([['1 Left'], ['2 Right']]);
+      await second.screenshot({ path: join(outputDir, 'workspace-10-second-window.png') });
+      expect(errors, errors.join('\n')).toEqual([]);
+    } finally {
+      await serve.stop();
+    }
+  });
+
   test('a layout in the database that cannot be read gives the default layout and a notice', async () => {
     const dataDir = await dataDirWithAgent();
     const folder = tempDir('boo-e2e-project-');
