@@ -353,9 +353,16 @@ export const commands = {
   'chats.retry': { args: z.object({ turnId: IdArg }).strict(), result: z.object({ turnId: z.string(), queued: z.boolean() }) },
   'chats.history': {
     args: z
-      .object({ chatId: IdArg, /** Messages before this ordinal; the newest page when omitted. */ before: z.number().int().optional(), limit: z.number().int().min(1).max(500).optional() })
+      .object({
+        chatId: IdArg,
+        /** Messages before this ordinal; the newest page when neither is given. */
+        before: z.number().int().optional(),
+        /** Messages after this ordinal, oldest first (a window that let newer pages go reads them back). */
+        after: z.number().int().optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      })
       .strict(),
-    result: z.object({ messages: z.array(MessageSchema), hasOlder: z.boolean() }),
+    result: z.object({ messages: z.array(MessageSchema), hasOlder: z.boolean(), hasNewer: z.boolean() }),
   },
   'chats.queue.list': { args: z.object({ chatId: IdArg }).strict(), result: z.array(TurnSchema) },
   'chats.queue.promote': { args: z.object({ turnId: IdArg }).strict(), result: z.array(TurnSchema) },

@@ -133,3 +133,26 @@ describe('the window state', () => {
     expect(assistantTextOf(state.transcripts.c as never, 'turn')).toBe('x'.repeat(10_000));
   });
 });
+
+describe('a long chat in a bounded window', () => {
+  const message = (ordinal: number): Message => ({ id: `m${ordinal}`, chatId: 'c', turnId: null, role: 'user', ordinal, agentId: null, createdAt: '', parts: [] });
+  const pageOf = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => message(from + index));
+
+  test('scrolling back through pages keeps at most the window, lets the newest go, and reads them back on the way down', () => {
+    let state = reduceClient(initialClientState, { type: 'snapshot', snapshot: snapshot(0) });
+    const base = view('', 0);
+    state = reduceClient(state, { type: 'chat.loaded', view: { ...base, messages: pageOf(951, 1000), hasOlder: true } });
+    for (let end = 950; end > 0; end -= 50) {
+      state = reduceClient(state, { type: 'chat.history', chatId: 'c', direction: 'older', messages: pageOf(end - 49, end), hasOlder: end - 49 > 1, hasNewer: true });
+      expect(state.transcripts.c?.order.length).toBeLessThanOrEqual(300);
+    }
+    const top = state.transcripts.c;
+    expect([top?.order[0], top?.order.at(-1), top?.hasOlder, top?.hasNewer]).toEqual(['m1', 'm300', false, true]);
+    expect(Object.keys(top?.messages ?? {})).toHaveLength(300);
+    // A message created meanwhile is not applied to a window that does not reach the end.
+    state = events(state, [{ seq: 1, at: '', type: 'chat.message.created', message: message(1001) }]);
+    expect(state.transcripts.c?.messages.m1001).toBeUndefined();
+    state = reduceClient(state, { type: 'chat.history', chatId: 'c', direction: 'newer', messages: pageOf(301, 350), hasOlder: true, hasNewer: true });
+    expect([state.transcripts.c?.order[0], state.transcripts.c?.order.at(-1), state.transcripts.c?.hasOlder]).toEqual(['m51', 'm350', true]);
+  });
+});

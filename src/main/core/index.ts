@@ -255,7 +255,7 @@ export function createCore(options: CoreOptions): Core {
     'chats.send': (args) => turns.send(args.chatId, args.text, { agent: args.agent, mode: args.mode, model: args.model, whenBusy: args.whenBusy }),
     'chats.cancel': (args) => turns.cancel(args.chatId),
     'chats.retry': (args) => turns.retry(args.turnId),
-    'chats.history': (args) => turns.history(args.chatId, args.before, args.limit),
+    'chats.history': (args) => turns.history(args.chatId, { before: args.before, after: args.after }, args.limit),
     'chats.queue.list': (args) => turns.queue(args.chatId),
     'chats.queue.promote': (args) => turns.promote(args.turnId),
     'chats.queue.remove': (args) => turns.removeQueued(args.turnId),

@@ -39,7 +39,8 @@ export interface TurnService {
   cancel(chatId: string): Promise<Result<{ cancelled: boolean }>>;
   retry(turnId: string): Promise<Result<{ turnId: string; queued: boolean }>>;
   view(chatId: string, limit?: number): Result<ChatView>;
-  history(chatId: string, before: number | undefined, limit?: number): Result<{ messages: Message[]; hasOlder: boolean }>;
+  /** A page of messages before an ordinal (the newest page without one), or after one. */
+  history(chatId: string, position: { before?: number; after?: number }, limit?: number): Result<{ messages: Message[]; hasOlder: boolean; hasNewer: boolean }>;
   queue(chatId: string): Result<Turn[]>;
   promote(turnId: string): Result<Turn[]>;
   removeQueued(turnId: string): Result<Turn[]>;
@@ -363,9 +364,17 @@ export function createTurnService(deps: {
         epoch: deps.events.epoch,
       });
     },
-    history(chatId, before, limit = defaultPageSize) {
+    history(chatId, position, limit = defaultPageSize) {
       if (!deps.sessions.chat(chatId)) return fail('not-found', `No chat with id ${chatId}.`);
-      return ok(turns.page(chatId, before, limit));
+      if (position.after !== undefined) {
+        const page = turns.pageAfter(chatId, position.after, limit);
+        const first = page.messages[0];
+        const hasOlder = turns.page(chatId, first ? first.ordinal : position.after + 1, 1).messages.length > 0;
+        return ok({ messages: page.messages, hasNewer: page.hasNewer, hasOlder });
+      }
+      const page = turns.page(chatId, position.before, limit);
+      const last = page.messages.at(-1);
+      return ok({ ...page, hasNewer: last !== undefined && turns.pageAfter(chatId, last.ordinal, 1).messages.length > 0 });
     },
     queue(chatId) {
       if (!deps.sessions.chat(chatId)) return fail('not-found', `No chat with id ${chatId}.`);

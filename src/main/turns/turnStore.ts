@@ -109,6 +109,8 @@ export function createTurnStore(store: Store) {
       'SELECT * FROM (SELECT * FROM messages WHERE chat_id = ? AND ordinal < ? ORDER BY ordinal DESC LIMIT ?) ORDER BY ordinal',
     ),
     hasBefore: db.prepare<[string, number], { found: number }>('SELECT EXISTS(SELECT 1 FROM messages WHERE chat_id = ? AND ordinal < ?) AS found'),
+    pageAfter: db.prepare<[string, number, number], MessageRow>('SELECT * FROM messages WHERE chat_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?'),
+    hasAfter: db.prepare<[string, number], { found: number }>('SELECT EXISTS(SELECT 1 FROM messages WHERE chat_id = ? AND ordinal > ?) AS found'),
     partsOf: db.prepare<[string], PartRow>('SELECT id, message_id, position, kind, body FROM parts WHERE message_id = ? ORDER BY position'),
     insertPart: db.prepare(
       'INSERT INTO parts (id, message_id, position, kind, body, updated_at) VALUES (@id, @messageId, @position, @kind, @body, @now)',
@@ -242,6 +244,12 @@ export function createTurnStore(store: Store) {
       const rows = statements.page.all(chatId, beforeOrdinal ?? Number.MAX_SAFE_INTEGER, limit);
       const first = rows[0];
       return { messages: rows.map(toMessage), hasOlder: first ? statements.hasBefore.get(chatId, first.ordinal)?.found === 1 : false };
+    },
+    /** Messages after an ordinal, oldest first: a window that dropped newer pages reads them back. */
+    pageAfter(chatId: string, afterOrdinal: number, limit: number): { messages: Message[]; hasNewer: boolean } {
+      const rows = statements.pageAfter.all(chatId, afterOrdinal, limit);
+      const last = rows.at(-1);
+      return { messages: rows.map(toMessage), hasNewer: last ? statements.hasAfter.get(chatId, last.ordinal)?.found === 1 : false };
     },
     insertPart(part: { messageId: string; position: number; kind: Part['kind']; body: string }): string {
       const id = randomUUID();

@@ -6,7 +6,7 @@ import type { ChangeSetSummary, SessionWorkspace } from '../../shared/changes.ts
 import type { Chat, ChatView, Message, Session, Turn } from '../../shared/chats.ts';
 import type { AppEvent, ChatActivity, Project, Settings, WorkspaceSnapshot } from '../../shared/contract.ts';
 import type { LayoutEnvelope } from '../../shared/layout.ts';
-import { applyToTranscript, mergeView, prependHistory, type Transcript } from './transcript.ts';
+import { applyToTranscript, joinHistory, mergeView, type Transcript } from './transcript.ts';
 
 export interface SessionLayout {
   readonly layout: LayoutEnvelope;
@@ -61,7 +61,14 @@ export type ClientAction =
   | { readonly type: 'snapshot'; readonly snapshot: WorkspaceSnapshot }
   | { readonly type: 'events'; readonly events: readonly AppEvent[]; readonly windowId: string }
   | { readonly type: 'chat.loaded'; readonly view: ChatView }
-  | { readonly type: 'chat.history'; readonly chatId: string; readonly messages: readonly Message[]; readonly hasOlder: boolean }
+  | {
+      readonly type: 'chat.history';
+      readonly chatId: string;
+      readonly direction: 'older' | 'newer';
+      readonly messages: readonly Message[];
+      readonly hasOlder: boolean;
+      readonly hasNewer: boolean;
+    }
   | { readonly type: 'chat.closed'; readonly chatId: string }
   | { readonly type: 'layout.loaded'; readonly sessionId: string; readonly layout: LayoutEnvelope; readonly notice: string | null }
   | { readonly type: 'layout.changed'; readonly sessionId: string; readonly layout: LayoutEnvelope }
@@ -104,7 +111,7 @@ export function reduceClient(state: ClientState, action: ClientAction): ClientSt
     case 'chat.history': {
       const transcript = state.transcripts[action.chatId];
       if (!transcript) return state;
-      return { ...state, transcripts: { ...state.transcripts, [action.chatId]: prependHistory(transcript, action) } };
+      return { ...state, transcripts: { ...state.transcripts, [action.chatId]: joinHistory(transcript, action) } };
     }
     case 'chat.closed': {
       const { [action.chatId]: _closed, ...transcripts } = state.transcripts;

@@ -83,6 +83,8 @@ export interface AppStore {
   /** Reads an open chat again (its copy fell behind). */
   refreshChat(chatId: string): Promise<void>;
   loadOlder(chatId: string): Promise<void>;
+  /** Reads back newer messages a window let go when it scrolled far up. */
+  loadNewer(chatId: string): Promise<void>;
   releaseChat(chatId: string): void;
 }
 
@@ -354,7 +356,18 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       if (!transcript?.hasOlder || ordinal === undefined) return;
       const page = await api.call('chats.history', { chatId, before: ordinal });
       if (!page.ok) return reportError('Could not load older messages', page.error);
-      dispatch({ type: 'chat.history', chatId, messages: page.value.messages, hasOlder: page.value.hasOlder });
+      dispatch({ type: 'chat.history', chatId, direction: 'older', ...page.value });
+    },
+    async loadNewer(chatId) {
+      const transcript = state.getState().client.transcripts[chatId];
+      const newest = transcript?.order.at(-1);
+      const ordinal = newest ? transcript?.messages[newest]?.ordinal : undefined;
+      if (!transcript?.hasNewer || ordinal === undefined) return;
+      const page = await api.call('chats.history', { chatId, after: ordinal });
+      if (!page.ok) return reportError('Could not load newer messages', page.error);
+      dispatch({ type: 'chat.history', chatId, direction: 'newer', ...page.value });
+      // Back at the live end: messages created meanwhile were not applied; read the end again.
+      if (!page.value.hasNewer) await loadChat(chatId);
     },
     releaseChat(chatId) {
       const users = (chatUsers.get(chatId) ?? 1) - 1;

@@ -12,14 +12,22 @@ export interface Transcript {
   readonly order: readonly string[];
   readonly messages: Readonly<Record<string, Message>>;
   readonly hasOlder: boolean;
+  /**
+   * The window was scrolled back and let the newest pages go (a long chat keeps at most
+   * `transcriptWindow` messages in memory): new messages are read when it comes back down.
+   */
+  readonly hasNewer: boolean;
   /** A delta arrived for text the copy does not have: the chat must be read again. */
   readonly isStale: boolean;
 }
 
+/** Messages a window keeps for one chat: six pages, so scrolling through 50k costs no memory. */
+export const transcriptWindow = 300;
+
 export function transcriptFromView(view: Pick<ChatView, 'chat' | 'messages' | 'hasOlder'>): Transcript {
   const messages: Record<string, Message> = {};
   for (const message of view.messages) messages[message.id] = message;
-  return { chatId: view.chat.id, order: view.messages.map((message) => message.id), messages, hasOlder: view.hasOlder, isStale: false };
+  return { chatId: view.chat.id, order: view.messages.map((message) => message.id), messages, hasOlder: view.hasOlder, hasNewer: false, isStale: false };
 }
 
 /**
@@ -28,33 +36,53 @@ export function transcriptFromView(view: Pick<ChatView, 'chat' | 'messages' | 'h
  */
 export function mergeView(transcript: Transcript | undefined, view: Pick<ChatView, 'chat' | 'messages' | 'hasOlder'>): Transcript {
   const fresh = transcriptFromView(view);
-  if (!transcript) return fresh;
+  // A window scrolled far back shows the newest page again from scratch.
+  if (!transcript || transcript.hasNewer) return fresh;
   const messages: Record<string, Message> = { ...transcript.messages };
   for (const message of view.messages) {
     const known = messages[message.id];
     messages[message.id] = known ? { ...message, parts: mergeParts(known.parts, message.parts) } : message;
   }
   const order = [...new Set([...fresh.order, ...transcript.order])].sort((a, b) => (messages[a]?.ordinal ?? 0) - (messages[b]?.ordinal ?? 0));
-  return { chatId: transcript.chatId, order, messages, hasOlder: view.hasOlder, isStale: false };
+  // The window starts where its oldest message comes from: the copy (it had read further back) or the read.
+  const startsInCopy = order[0] !== undefined && order[0] !== fresh.order[0] && !fresh.messages[order[0]];
+  return { chatId: transcript.chatId, order, messages, hasOlder: startsInCopy ? transcript.hasOlder : view.hasOlder, hasNewer: false, isStale: false };
 }
 
-/** Older messages from `chats.history`, put before the ones the copy has. */
-export function prependHistory(transcript: Transcript, page: { messages: readonly Message[]; hasOlder: boolean }): Transcript {
+/**
+ * A page from `chats.history` joined to the window: older pages go before, newer after; the far
+ * end is let go past `limit` messages.
+ */
+export function joinHistory(
+  transcript: Transcript,
+  page: { direction: 'older' | 'newer'; messages: readonly Message[]; hasOlder: boolean; hasNewer: boolean },
+  limit = transcriptWindow,
+): Transcript {
   const messages: Record<string, Message> = { ...transcript.messages };
-  const older: string[] = [];
+  const added: string[] = [];
   for (const message of page.messages) {
     if (messages[message.id]) continue;
     messages[message.id] = message;
-    older.push(message.id);
+    added.push(message.id);
   }
-  return { ...transcript, order: [...older, ...transcript.order], messages, hasOlder: page.hasOlder };
+  let order = page.direction === 'older' ? [...added, ...transcript.order] : [...transcript.order, ...added];
+  let { hasOlder, hasNewer } = page.direction === 'older' ? { hasOlder: page.hasOlder, hasNewer: transcript.hasNewer } : { hasOlder: transcript.hasOlder, hasNewer: page.hasNewer };
+  if (order.length > limit) {
+    const dropped = page.direction === 'older' ? order.slice(limit) : order.slice(0, order.length - limit);
+    order = page.direction === 'older' ? order.slice(0, limit) : order.slice(order.length - limit);
+    for (const id of dropped) delete messages[id];
+    if (page.direction === 'older') hasNewer = true;
+    else hasOlder = true;
+  }
+  return { ...transcript, order, messages, hasOlder, hasNewer };
 }
 
 export function applyToTranscript(transcript: Transcript, event: AppEvent): Transcript {
   switch (event.type) {
     case 'chat.message.created': {
       const message = event.message;
-      if (message.chatId !== transcript.chatId || transcript.messages[message.id]) return transcript;
+      // A window scrolled back reads new messages when it comes down again.
+      if (message.chatId !== transcript.chatId || transcript.messages[message.id] || transcript.hasNewer) return transcript;
       return { ...transcript, order: [...transcript.order, message.id], messages: { ...transcript.messages, [message.id]: message } };
     }
     case 'chat.part.updated': {
