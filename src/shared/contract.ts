@@ -11,7 +11,7 @@ import {
   PermissionRequestSchema,
 } from './agents.ts';
 import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSchema, ChangeSetSummarySchema, SessionWorkspaceSchema } from './changes.ts';
-import { ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
+import { AgentContinuitySchema, AttachmentSchema, ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
 import { LayoutEnvelopeSchema } from './layout.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
@@ -184,6 +184,8 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   /** The one terminal event of a turn: completed, failed, cancelled or interrupted. */
   z.object({ ...eventBase, type: z.literal('chat.turn.ended'), turn: TurnSchema }),
   z.object({ ...eventBase, type: z.literal('chat.queue.changed'), chatId: z.string(), queue: z.array(TurnSchema) }),
+  /** What an agent in a chat offers or was asked for changed (modes, settings, commands, preferences). */
+  z.object({ ...eventBase, type: z.literal('chat.agent.changed'), chatId: z.string(), agent: AgentContinuitySchema }),
   /** A session's pending change set was recomputed (after a turn, an apply, a reject or a restore). */
   z.object({ ...eventBase, type: z.literal('changes.updated'), sessionId: z.string(), summary: ChangeSetSummarySchema }),
   /** A window saved a session's layout; `writer` names that window, so it can skip its own echo. */
@@ -302,6 +304,11 @@ export const commands = {
   'sessions.restore': { args: z.object({ sessionId: IdArg }).strict(), result: SessionSchema },
   /** Where the session works: its worktree (branch, base commit, setup report, notices) or the folder. */
   'sessions.workspace': { args: z.object({ sessionId: IdArg }).strict(), result: SessionWorkspaceSchema },
+  /** Files of the session's workspace matching `query` (fuzzy), for `@` completion. */
+  'sessions.files': {
+    args: z.object({ sessionId: IdArg, query: z.string().max(512), limit: z.number().int().min(1).max(500).optional() }).strict(),
+    result: z.array(z.string()),
+  },
   /** The session's layout, or the default with a notice when the saved one cannot be read. */
   'sessions.layout.get': {
     args: z.object({ sessionId: IdArg }).strict(),
@@ -345,9 +352,20 @@ export const commands = {
         model: z.string().min(1).max(256).optional(),
         /** When a turn is running: wait in the queue (default), or cancel it and run this one. */
         whenBusy: WhenBusySchema.optional(),
+        /** Files of the workspace and pasted images sent with the text. */
+        attachments: z.array(AttachmentSchema).max(50).optional(),
       })
       .strict(),
     result: z.object({ turnId: z.string(), queued: z.boolean() }),
+  },
+  /** Keeps the composer's unsent text with the chat (a reload or a restart finds it again). */
+  'chats.draft': { args: z.object({ chatId: IdArg, text: z.string().max(1_000_000) }).strict(), result: z.object({ saved: z.boolean() }) },
+  /** The chat's agent, and the mode and model its next turns ask that agent for (null: the agent's own). */
+  'chats.configure': {
+    args: z
+      .object({ chatId: IdArg, agentId: AgentIdSchema.optional(), mode: z.string().min(1).max(128).nullable().optional(), model: z.string().min(1).max(256).nullable().optional() })
+      .strict(),
+    result: z.array(AgentContinuitySchema),
   },
   'chats.cancel': { args: z.object({ chatId: IdArg }).strict(), result: z.object({ cancelled: z.boolean() }) },
   'chats.retry': { args: z.object({ turnId: IdArg }).strict(), result: z.object({ turnId: z.string(), queued: z.boolean() }) },

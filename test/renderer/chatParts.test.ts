@@ -87,8 +87,24 @@ describe('tool cards', () => {
 });
 
 describe('usage', () => {
-  const continuity = (agentId: string, inputTokens: number, outputTokens: number, cost: number, currency: string | null): AgentContinuity => ({ agentId, next: 'warm', sessionId: null, inputTokens, outputTokens, cost, costCurrency: currency });
-  const turn = (usage: Turn['usage']): Turn => ({ id: 'x', chatId: 'c', agentId: 'a', state: 'completed', prompt: '', mode: null, model: null, queuePosition: null, origin: null, stopReason: null, error: null, usage, userMessageId: null, assistantMessageId: null, retryOf: null, createdAt: '', startedAt: null, endedAt: null, heartbeatAt: null });
+  const continuity = (agentId: string, inputTokens: number, outputTokens: number, cost: number, currency: string | null): AgentContinuity => ({
+    agentId,
+    next: 'warm',
+    freshReason: null,
+    sessionId: null,
+    modes: [],
+    currentModeId: null,
+    configOptions: [],
+    commands: [],
+    canTakeImages: false,
+    preferredMode: null,
+    preferredModel: null,
+    inputTokens,
+    outputTokens,
+    cost,
+    costCurrency: currency,
+  });
+  const turn = (usage: Turn['usage']): Turn => ({ id: 'x', chatId: 'c', agentId: 'a', state: 'completed', prompt: '', mode: null, model: null, queuePosition: null, origin: null, stopReason: null, error: null, usage, userMessageId: null, assistantMessageId: null, retryOf: null, createdAt: '', startedAt: null, endedAt: null, heartbeatAt: null, attachments: [] });
 
   test('tokens add up across agents, costs per currency, and the context meter comes from the latest turn that reported it', () => {
     const summary = summarizeUsage(

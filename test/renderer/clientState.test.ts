@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ChatView, Message, Part } from '../../src/shared/chats.ts';
+import type { ChatView, Message, Part, Turn } from '../../src/shared/chats.ts';
 import type { AppEvent, ProjectId, WorkspaceSnapshot } from '../../src/shared/contract.ts';
 import type { LayoutEnvelope } from '../../src/shared/layout.ts';
 import { initialClientState, reduceClient, type ClientState } from '../../src/renderer/state/clientState.ts';
@@ -38,6 +38,7 @@ function view(text: string, seq: number): ChatView {
     queue: [],
     recentTurns: [],
     agents: [],
+    draft: '',
     seq,
     epoch: 'e1',
   };
@@ -90,7 +91,7 @@ describe('the window state', () => {
 
   test('turns, queues, permissions and layouts follow their events; a window skips the echo of its own layout save', () => {
     let state = reduceClient(initialClientState, { type: 'snapshot', snapshot: snapshot(0) });
-    const turn = { id: 'turn', chatId: 'c', agentId: 'qwen', state: 'running', prompt: 'hi', mode: null, model: null, queuePosition: null, origin: null, stopReason: null, error: null, usage: null, userMessageId: null, assistantMessageId: null, retryOf: null, createdAt: '', startedAt: '', endedAt: null, heartbeatAt: null } as const;
+    const turn = { id: 'turn', chatId: 'c', agentId: 'qwen', state: 'running', prompt: 'hi', mode: null, model: null, queuePosition: null, origin: null, stopReason: null, error: null, usage: null, userMessageId: null, assistantMessageId: null, retryOf: null, createdAt: '', startedAt: '', endedAt: null, heartbeatAt: null, attachments: [] } as Turn;
     state = events(state, [
       { seq: 1, at: '', type: 'chat.turn.changed', turn },
       { seq: 2, at: '', type: 'chat.queue.changed', chatId: 'c', queue: [{ ...turn, id: 'q', state: 'queued', queuePosition: 1 }] },

@@ -1,6 +1,7 @@
 // The one interface every kind of agent backend implements (ACP children, warm opencode
 // servers), so the pool and the turn runner never care which protocol an agent speaks.
 import type { AgentEvent, ProcessState, SessionOrigin, StopReason, Usage } from '../../shared/agents.ts';
+import type { Attachment } from '../../shared/chats.ts';
 import type { Result } from '../../shared/contract.ts';
 import type { AgentLaunchSpec } from './catalog/index.ts';
 
@@ -9,6 +10,8 @@ export interface TurnInput {
   readonly text: string;
   readonly modeId?: string;
   readonly model?: string;
+  /** Files of the workspace (sent as resource links) and images, beside the text. */
+  readonly attachments?: readonly Attachment[];
 }
 
 /** How a turn ended, when the agent answered at all. */

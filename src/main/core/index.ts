@@ -21,6 +21,7 @@ import {
 import type { Session } from '../../shared/chats.ts';
 import { createAgents, type Agents, type AgentsOptions } from '../agents/index.ts';
 import { createEventBus, type EventBus } from '../events/index.ts';
+import { createWorkspaceFiles } from '../files/index.ts';
 import { createProjectService } from '../projects/index.ts';
 import { createSessionService, type SessionService } from '../sessions/index.ts';
 import { createSettingsService, type SettingsService } from '../settings/index.ts';
@@ -165,6 +166,7 @@ export function createCore(options: CoreOptions): Core {
       return ok({ worktreePath: restored.value.path });
     },
   });
+  const workspaceFiles = createWorkspaceFiles();
   const turns = createTurnService({
     store,
     unitOfWork,
@@ -179,6 +181,7 @@ export function createCore(options: CoreOptions): Core {
     ownerIdentity: identity,
     isOwnerAlive: isIdentityAlive,
     async onTurnEnded(turn, sessionId) {
+      workspaceFiles.invalidate(sessionId);
       if (worktrees.get(sessionId)?.kind !== 'worktree') return;
       const recorded = await worktrees.recordTurn(sessionId, { turnId: turn.id, agentId: turn.agentId });
       if (!recorded.ok) log(`could not record the changes of turn ${turn.id}: ${recorded.error.message}`);
@@ -239,6 +242,11 @@ export function createCore(options: CoreOptions): Core {
       return ok(worktrees.get(args.sessionId) ?? { kind: 'folder' as const, sessionId: session.id, projectPath: session.cwd, path: session.cwd, notices: [], createdAt: session.createdAt });
     },
     'sessions.diskUsage': async () => ok(await worktrees.diskUsage()),
+    'sessions.files': async (args) => {
+      const session = sessions.get(args.sessionId);
+      if (!session) return fail('not-found', `No session with id ${args.sessionId}.`);
+      return ok(await workspaceFiles.find(session.id, session.cwd, args.query, args.limit ?? 50));
+    },
     'sessions.layout.get': (args) => sessions.layout(args.sessionId),
     'sessions.layout.set': (args) => sessions.saveLayout(args.sessionId, args.layout, args.writer),
     'changes.get': (args) => withWorktree(args.sessionId, () => worktrees.changes(args.sessionId)),
@@ -252,7 +260,9 @@ export function createCore(options: CoreOptions): Core {
     'chats.archive': (args) => sessions.archiveChat(args.chatId),
     'chats.list': (args) => ok(sessions.listChats(args.sessionId, args.includeArchived ?? false)),
     'chats.get': (args) => turns.view(args.chatId, args.limit),
-    'chats.send': (args) => turns.send(args.chatId, args.text, { agent: args.agent, mode: args.mode, model: args.model, whenBusy: args.whenBusy }),
+    'chats.send': (args) => turns.send(args.chatId, args.text, { agent: args.agent, mode: args.mode, model: args.model, whenBusy: args.whenBusy, attachments: args.attachments }),
+    'chats.draft': (args) => sessions.saveDraft(args.chatId, args.text),
+    'chats.configure': (args) => turns.configure(args.chatId, { agentId: args.agentId, mode: args.mode, model: args.model }),
     'chats.cancel': (args) => turns.cancel(args.chatId),
     'chats.retry': (args) => turns.retry(args.turnId),
     'chats.history': (args) => turns.history(args.chatId, { before: args.before, after: args.after }, args.limit),

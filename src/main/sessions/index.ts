@@ -60,6 +60,9 @@ export interface SessionService {
   setChatAgent(chatId: string, agentId: string): AppEventDraft | undefined;
   /** Inside a unit of work: an agent's suggested title, used unless the user named the chat. */
   suggestTitle(chatId: string, title: string): AppEventDraft | undefined;
+  /** The composer's unsent text of a chat ('' when none). */
+  draft(chatId: string): string;
+  saveDraft(chatId: string, text: string): Result<{ saved: boolean }>;
   /** The session's saved layout, or the default (with a notice when the saved one cannot be read). */
   layout(sessionId: string): Result<{ layout: LayoutEnvelope; notice: string | null }>;
   /** Saves a layout a window sent (already validated) and tells every window. */
@@ -96,6 +99,8 @@ export function createSessionService(deps: {
     renameChat: db.prepare<[string, number, string, string]>('UPDATE chats SET title = ?, is_title_from_user = ?, updated_at = ? WHERE id = ?'),
     setChatAgent: db.prepare<[string, string, string]>('UPDATE chats SET agent_id = ?, updated_at = ? WHERE id = ?'),
     archiveChat: db.prepare<[string, string, string]>('UPDATE chats SET archived_at = ?, updated_at = ? WHERE id = ?'),
+    draft: db.prepare<[string], { draft: string | null }>('SELECT draft FROM chats WHERE id = ?'),
+    saveDraft: db.prepare<[string | null, string]>('UPDATE chats SET draft = ? WHERE id = ?'),
     layout: db.prepare<[string], { layout: string }>('SELECT layout FROM session_layouts WHERE session_id = ?'),
     saveLayout: db.prepare<[string, string, string]>(
       'INSERT INTO session_layouts (session_id, layout, updated_at) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET layout = excluded.layout, updated_at = excluded.updated_at',
@@ -191,6 +196,12 @@ export function createSessionService(deps: {
           return { value, events: [{ type: 'workspace.session.changed' as const, session: value }] };
         }),
       );
+    },
+    draft: (chatId) => statements.draft.get(chatId)?.draft ?? '',
+    saveDraft(chatId, text) {
+      // A draft is the window's, not news for other windows: written without an event.
+      const changed = statements.saveDraft.run(text === '' ? null : text, chatId).changes === 1;
+      return changed ? ok({ saved: true }) : fail('not-found', `No chat with id ${chatId}.`);
     },
     layout(sessionId) {
       if (!session(sessionId)) return missingSession(sessionId);

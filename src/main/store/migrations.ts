@@ -246,4 +246,29 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'agents per chat, drafts, attachments',
+    sql: `
+      -- What an agent offers in a chat (modes, settings such as the model, commands, images), as it
+      -- last said, and what the chat chose for its next turns.
+      CREATE TABLE chat_agents (
+        chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL,
+        modes TEXT,
+        current_mode TEXT,
+        config_options TEXT,
+        commands TEXT,
+        can_take_images INTEGER NOT NULL DEFAULT 0,
+        preferred_mode TEXT,
+        preferred_model TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, agent_id)
+      );
+      -- The composer's unsent text.
+      ALTER TABLE chats ADD COLUMN draft TEXT;
+      -- Files and images sent with the prompt (JSON), so a retry sends them again.
+      ALTER TABLE turns ADD COLUMN attachments TEXT;
+    `,
+  },
 ];

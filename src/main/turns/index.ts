@@ -4,7 +4,7 @@
 // `chat.turn.ended` event. A running turn heartbeats; turns left running by a crash of the app
 // become `interrupted` at the next start, their partial output kept, ready to retry.
 import type { AgentEvent } from '../../shared/agents.ts';
-import type { AgentContinuity, ChatView, Message, Turn } from '../../shared/chats.ts';
+import type { AgentContinuity, Attachment, ChatView, Message, Turn } from '../../shared/chats.ts';
 import { fail, ok, type AppEventDraft, type ChatActivity, type ProjectId, type Result } from '../../shared/contract.ts';
 import type { Agents } from '../agents/index.ts';
 import type { UnitOfWork } from '../store/index.ts';
@@ -14,6 +14,7 @@ import type { SessionService } from '../sessions/index.ts';
 import type { SettingsService } from '../settings/index.ts';
 import type { Store } from '../store/index.ts';
 import { createPartWriter, type partTimings, type PartWriter } from './partWriter.ts';
+import { createChatAgentStore, type ChatAgentOffer } from './chatAgents.ts';
 import { createTurnStore, type TurnEnd } from './turnStore.ts';
 
 export const turnTimings = {
@@ -29,6 +30,7 @@ export interface SendOptions {
   readonly mode?: string;
   readonly model?: string;
   readonly whenBusy?: 'queue' | 'interrupt';
+  readonly attachments?: readonly Attachment[];
 }
 
 /** Called after every turn ends, with the session it ran in (the worktree service records changes). */
@@ -55,6 +57,8 @@ export interface TurnService {
   recover(options?: { resumeQueues?: boolean }): { interrupted: Turn[] };
   /** Turns running in this core now. */
   activeCount(): number;
+  /** Switches the chat's agent, and sets the mode and model its next turns ask the agent for. */
+  configure(chatId: string, choice: { agentId?: string; mode?: string | null; model?: string | null }): Promise<Result<AgentContinuity[]>>;
   /** What a chat is doing now: its running turn, how many wait, and how its last turn ended. */
   activity(chatId: string): ChatActivity;
   /** Whether a chat has a running or queued turn (recording an ended turn's changes is not running). */
@@ -95,6 +99,7 @@ export function createTurnService(deps: {
   isOwnerAlive?: (identity: string) => boolean;
 }): TurnService {
   const turns = createTurnStore(deps.store);
+  const chatAgents = createChatAgentStore(deps.store);
   const active = new Map<string, ActiveTurn>();
   const endWaiters = new Map<string, ((turn: Turn | undefined) => void)[]>();
   const idleWaiters: (() => void)[] = [];
@@ -134,12 +139,15 @@ export function createTurnService(deps: {
       const agentChanged = deps.sessions.setChatAgent(chatId, agentId);
       if (agentChanged) events.push(agentChanged);
       const position = !isBusy ? null : whenBusy === 'interrupt' ? turns.frontQueuePosition(chatId) : turns.nextQueuePosition(chatId);
+      // What the chat chose for this agent applies unless the send says otherwise.
+      const chosen = chatAgents.get(chatId, agentId);
       const created = turns.insertTurn({
         chatId,
         agentId,
         prompt: text,
-        mode: options.mode ?? null,
-        model: options.model ?? null,
+        mode: options.mode ?? chosen.preferredMode,
+        model: options.model ?? chosen.preferredModel,
+        attachments: options.attachments,
         state: 'queued',
         queuePosition: position ?? 0,
         retryOf,
@@ -210,7 +218,7 @@ export function createTurnService(deps: {
       turns,
       unitOfWork: deps.unitOfWork,
       timings: deps.partTimings,
-      onSideEvent: (event) => sideWrite(turn.chatId, event),
+      onSideEvent: (event) => sideWrite(turn.chatId, turn.agentId, event),
       onWriteFailed(error) {
         writeFailure = error;
         deps.log(`turn ${turn.id}: its output could not be saved: ${String(error)}`);
@@ -229,7 +237,7 @@ export function createTurnService(deps: {
           agentId: turn.agentId,
           cwd: session.cwd,
           projectPath: project?.path,
-          input: { text: turn.prompt, modeId: turn.mode ?? undefined, model: turn.model ?? undefined },
+          input: { text: turn.prompt, modeId: turn.mode ?? undefined, model: turn.model ?? undefined, attachments: turn.attachments },
           signal,
         },
         (event) => writer.apply(event),
@@ -274,12 +282,34 @@ export function createTurnService(deps: {
     }
   }
 
-  function sideWrite(chatId: string, event: AgentEvent): (() => AppEventDraft | undefined) | undefined {
+  function sideWrite(chatId: string, agentId: string, event: AgentEvent): (() => AppEventDraft | undefined) | undefined {
     if (event.kind === 'session-info' && event.title) {
       const title = event.title;
       return () => deps.sessions.suggestTitle(chatId, title);
     }
-    return undefined; // modes, commands and config options describe the agent, not the transcript
+    // Modes, settings and commands describe the agent, not the transcript: kept per chat and agent.
+    const offer = offerOf(event);
+    if (!offer) return undefined;
+    return () => (chatAgents.offer(chatId, agentId, offer) ? agentChanged(chatId, agentId) : undefined);
+  }
+
+  function offerOf(event: AgentEvent): ChatAgentOffer | undefined {
+    switch (event.kind) {
+      case 'mode':
+        return event.available ? { currentModeId: event.modeId, modes: event.available } : { currentModeId: event.modeId };
+      case 'config-options':
+        return { configOptions: event.options };
+      case 'commands':
+        return { commands: event.commands.map((command) => ({ name: command.name, description: command.description })) };
+      default:
+        return undefined;
+    }
+  }
+
+  function agentChanged(chatId: string, agentId: string): AppEventDraft | undefined {
+    const chat = deps.sessions.chat(chatId);
+    const agent = chat ? continuity(chatId, chat.agentId).find((candidate) => candidate.agentId === agentId) : undefined;
+    return agent ? { type: 'chat.agent.changed', chatId, agent } : undefined;
   }
 
   /** Writes the one terminal state of a turn and its `chat.turn.ended` event. */
@@ -304,13 +334,24 @@ export function createTurnService(deps: {
         .map((entry) => entry.agentId),
     );
     const records = deps.agents.sessions.listForChat(chatId);
-    const agentIds = [currentAgent, ...records.map((record) => record.agentId).filter((id) => id !== currentAgent)];
+    const offers = chatAgents.listForChat(chatId);
+    const agentIds = [...new Set([currentAgent, ...records.map((record) => record.agentId), ...offers.map((offer) => offer.agentId)])];
     return agentIds.map((agentId) => {
       const record = records.find((candidate) => candidate.agentId === agentId);
+      const offer = chatAgents.get(chatId, agentId);
+      const next = live.has(agentId) ? 'warm' : record?.sessionId ? 'resume' : 'fresh';
       return {
         agentId,
-        next: live.has(agentId) ? 'warm' : record?.sessionId ? 'resume' : 'fresh',
+        next,
+        freshReason: next !== 'fresh' ? null : record ? 'its earlier session cannot be resumed' : 'it has not worked in this chat yet',
         sessionId: record?.sessionId ?? null,
+        modes: [...offer.modes],
+        currentModeId: offer.currentModeId,
+        configOptions: [...offer.configOptions],
+        commands: [...offer.commands],
+        canTakeImages: offer.canTakeImages,
+        preferredMode: offer.preferredMode,
+        preferredModel: offer.preferredModel,
         inputTokens: record?.inputTokens ?? 0,
         outputTokens: record?.outputTokens ?? 0,
         cost: record?.cost ?? 0,
@@ -360,6 +401,7 @@ export function createTurnService(deps: {
         queue: turns.queue(chatId),
         recentTurns: turns.recent(chatId, recentTurnCount),
         agents: continuity(chatId, chat.agentId),
+        draft: deps.sessions.draft(chatId),
         seq: deps.events.lastSeq(),
         epoch: deps.events.epoch,
       });
@@ -439,6 +481,26 @@ export function createTurnService(deps: {
       return { interrupted };
     },
     activeCount: () => active.size,
+    async configure(chatId, choice) {
+      const chat = deps.sessions.chat(chatId);
+      if (!chat) return fail('not-found', `No chat with id ${chatId}.`);
+      const agentId = choice.agentId ?? chat.agentId;
+      if (choice.agentId !== undefined && choice.agentId !== chat.agentId) {
+        const project = deps.projects.get((deps.sessions.get(chat.sessionId)?.projectId ?? '') as ProjectId);
+        const spec = await deps.agents.catalog.resolve(agentId, { projectPath: project?.path });
+        if (!spec.ok) return spec;
+      }
+      deps.unitOfWork.run(() => {
+        const events: AppEventDraft[] = [];
+        const switched = deps.sessions.setChatAgent(chatId, agentId);
+        if (switched) events.push(switched);
+        if (choice.mode !== undefined || choice.model !== undefined) chatAgents.prefer(chatId, agentId, { mode: choice.mode, model: choice.model });
+        const changed = agentChanged(chatId, agentId);
+        if (changed) events.push(changed);
+        return { value: undefined, events };
+      });
+      return ok(continuity(chatId, agentId));
+    },
     activity: (chatId) => ({ chatId, running: turns.running(chatId) ?? null, queued: turns.queue(chatId).length, lastEnded: turns.lastEnded(chatId) ?? null }),
     isBusy: (chatId) => turns.running(chatId) !== undefined || turns.queue(chatId).length > 0,
     async quiesce(chatIds, reason, then) {

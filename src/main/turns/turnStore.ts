@@ -1,6 +1,8 @@
 // SQL for turns, messages and parts. Statements are prepared once; callers wrap writes in the
 // unit of work so that events follow commits.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AttachmentSchema, type Attachment } from '../../shared/chats.ts';
 import type { Usage } from '../../shared/agents.ts';
 import type { Message, Part, Turn, TurnState } from '../../shared/chats.ts';
 import type { Store } from '../store/index.ts';
@@ -29,6 +31,7 @@ interface TurnRow {
   started_at: string | null;
   ended_at: string | null;
   heartbeat_at: string | null;
+  attachments: string | null;
 }
 
 interface MessageRow {
@@ -58,6 +61,7 @@ export interface NewTurn {
   readonly state: 'queued' | 'running';
   readonly queuePosition: number | null;
   readonly retryOf: string | null;
+  readonly attachments?: readonly Attachment[];
 }
 
 export interface TurnEnd {
@@ -74,8 +78,8 @@ export function createTurnStore(store: Store) {
   const { db } = store;
   const statements = {
     insertTurn: db.prepare(
-      `INSERT INTO turns (id, chat_id, agent_id, state, prompt, mode, model, queue_position, retry_of, created_at, started_at, heartbeat_at)
-       VALUES (@id, @chatId, @agentId, @state, @prompt, @mode, @model, @queuePosition, @retryOf, @now, @startedAt, @startedAt)`,
+      `INSERT INTO turns (id, chat_id, agent_id, state, prompt, mode, model, queue_position, retry_of, created_at, started_at, heartbeat_at, attachments)
+       VALUES (@id, @chatId, @agentId, @state, @prompt, @mode, @model, @queuePosition, @retryOf, @now, @startedAt, @startedAt, @attachments)`,
     ),
     turn: db.prepare<[string], TurnRow>('SELECT * FROM turns WHERE id = ?'),
     runningOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state = 'running'"),
@@ -142,6 +146,7 @@ export function createTurnStore(store: Store) {
       startedAt: row.started_at,
       endedAt: row.ended_at,
       heartbeatAt: row.heartbeat_at,
+      attachments: parseAttachments(row.attachments),
     };
   }
 
@@ -179,7 +184,8 @@ export function createTurnStore(store: Store) {
     insertTurn(turn: NewTurn): Turn {
       const id = randomUUID();
       const now = new Date().toISOString();
-      statements.insertTurn.run({ ...turn, id, now, startedAt: turn.state === 'running' ? now : null });
+      const attachments = turn.attachments && turn.attachments.length > 0 ? JSON.stringify(turn.attachments) : null;
+      statements.insertTurn.run({ ...turn, attachments, id, now, startedAt: turn.state === 'running' ? now : null });
       return toTurn(statements.turn.get(id) as TurnRow);
     },
     turn(id: string): Turn | undefined {
@@ -259,4 +265,14 @@ export function createTurnStore(store: Store) {
     updatePartBody: (partId: string, body: string) => statements.updatePartBody.run(body, new Date().toISOString(), partId),
     toPart,
   };
+}
+
+function parseAttachments(text: string | null): Attachment[] {
+  if (!text) return [];
+  try {
+    const parsed = z.array(AttachmentSchema).safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return []; // written by this core as JSON; an unreadable value sends the text alone
+  }
 }

@@ -3,7 +3,7 @@
 // applied idempotently by seq (one at or below `lastSeq` was applied already), in batches.
 import type { AgentProcessInfo, PermissionRequest } from '../../shared/agents.ts';
 import type { ChangeSetSummary, SessionWorkspace } from '../../shared/changes.ts';
-import type { Chat, ChatView, Message, Session, Turn } from '../../shared/chats.ts';
+import type { AgentContinuity, Chat, ChatView, Message, Session, Turn } from '../../shared/chats.ts';
 import type { AppEvent, ChatActivity, Project, Settings, WorkspaceSnapshot } from '../../shared/contract.ts';
 import type { LayoutEnvelope } from '../../shared/layout.ts';
 import { applyToTranscript, joinHistory, mergeView, type Transcript } from './transcript.ts';
@@ -12,6 +12,20 @@ export interface SessionLayout {
   readonly layout: LayoutEnvelope;
   /** Why the saved layout was replaced by the default, until the user has seen it. */
   readonly notice: string | null;
+}
+
+export interface ChatMeta {
+  readonly agents: readonly AgentContinuity[];
+  readonly recentTurns: readonly Turn[];
+}
+
+/** What became of a permission request: shown as a one-line record on its tool call. */
+export interface AnsweredPermission {
+  readonly chatId: string;
+  readonly toolCallId: string;
+  readonly answer: string;
+  readonly isAllowed: boolean;
+  readonly at: string;
 }
 
 export interface ClientState {
@@ -29,10 +43,14 @@ export interface ClientState {
   readonly queues: Readonly<Record<string, readonly Turn[]>>;
   readonly changes: Readonly<Record<string, ChangeSetSummary>>;
   readonly permissions: Readonly<Record<string, PermissionRequest>>;
+  /** Permission requests answered while this window watched, by the tool call they were about. */
+  readonly answered: Readonly<Record<string, AnsweredPermission>>;
   /** By `chatId/agentId`. */
   readonly processes: Readonly<Record<string, AgentProcessInfo>>;
   /** Only the chats a window has open. */
   readonly transcripts: Readonly<Record<string, Transcript>>;
+  /** For open chats: what each agent's next turn does and what it used, and the recent turns. */
+  readonly chatMeta: Readonly<Record<string, ChatMeta>>;
   readonly layouts: Readonly<Record<string, SessionLayout>>;
   /** Bumped when the agent catalog changes, so agent lists are read again. */
   readonly catalogVersion: number;
@@ -51,8 +69,10 @@ export const initialClientState: ClientState = {
   queues: {},
   changes: {},
   permissions: {},
+  answered: {},
   processes: {},
   transcripts: {},
+  chatMeta: {},
   layouts: {},
   catalogVersion: 0,
 };
@@ -61,6 +81,7 @@ export type ClientAction =
   | { readonly type: 'snapshot'; readonly snapshot: WorkspaceSnapshot }
   | { readonly type: 'events'; readonly events: readonly AppEvent[]; readonly windowId: string }
   | { readonly type: 'chat.loaded'; readonly view: ChatView }
+  | { readonly type: 'chat.meta'; readonly chatId: string; readonly meta: ChatMeta }
   | {
       readonly type: 'chat.history';
       readonly chatId: string;
@@ -95,6 +116,7 @@ export function reduceClient(state: ClientState, action: ClientAction): ClientSt
       return {
         ...state,
         transcripts,
+        chatMeta: { ...state.chatMeta, [view.chat.id]: { agents: view.agents, recentTurns: view.recentTurns } },
         chats: { ...state.chats, [view.chat.id]: view.chat },
         queues: { ...state.queues, [view.chat.id]: view.queue },
         activity: {
@@ -108,6 +130,8 @@ export function reduceClient(state: ClientState, action: ClientAction): ClientSt
         },
       };
     }
+    case 'chat.meta':
+      return { ...state, chatMeta: { ...state.chatMeta, [action.chatId]: action.meta } };
     case 'chat.history': {
       const transcript = state.transcripts[action.chatId];
       if (!transcript) return state;
@@ -115,7 +139,8 @@ export function reduceClient(state: ClientState, action: ClientAction): ClientSt
     }
     case 'chat.closed': {
       const { [action.chatId]: _closed, ...transcripts } = state.transcripts;
-      return { ...state, transcripts };
+      const { [action.chatId]: _meta, ...chatMeta } = state.chatMeta;
+      return { ...state, transcripts, chatMeta };
     }
     case 'layout.loaded':
       return { ...state, layouts: { ...state.layouts, [action.sessionId]: { layout: action.layout, notice: action.notice } } };
@@ -185,8 +210,15 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
       return { ...state, processes: { ...state.processes, [processKey(event.process)]: event.process } };
     case 'agent.permission.requested':
       return { ...state, permissions: { ...state.permissions, [event.request.id]: event.request } };
-    case 'agent.permission.resolved':
-      return { ...state, permissions: omitWhere(state.permissions, (request) => request.id === event.requestId) };
+    case 'agent.permission.resolved': {
+      const request = state.permissions[event.requestId];
+      const permissions = omitWhere(state.permissions, (candidate) => candidate.id === event.requestId);
+      if (!request?.toolCall) return { ...state, permissions };
+      const option = event.outcome.outcome === 'selected' ? request.options.find((candidate) => candidate.optionId === (event.outcome as { optionId: string }).optionId) : undefined;
+      const answer = option ? option.name : event.outcome.outcome === 'cancelled' ? describeDismissal(event.outcome.reason) : 'answered';
+      const record: AnsweredPermission = { chatId: request.chatId, toolCallId: request.toolCall.id, answer, isAllowed: option?.kind.startsWith('allow') ?? false, at: event.at };
+      return { ...state, permissions, answered: { ...state.answered, [request.toolCall.id]: record } };
+    }
     case 'workspace.session.changed':
       return { ...state, sessions: { ...state.sessions, [event.session.id]: event.session } };
     case 'chat.record.changed':
@@ -215,12 +247,33 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
       };
     case 'changes.updated':
       return { ...state, changes: { ...state.changes, [event.sessionId]: event.summary } };
+    case 'chat.agent.changed': {
+      const meta = state.chatMeta[event.chatId];
+      if (!meta) return state;
+      const agents = meta.agents.some((agent) => agent.agentId === event.agent.agentId) ? meta.agents.map((agent) => (agent.agentId === event.agent.agentId ? event.agent : agent)) : [...meta.agents, event.agent];
+      return { ...state, chatMeta: { ...state.chatMeta, [event.chatId]: { ...meta, agents } } };
+    }
     case 'workspace.layout.changed':
       // A window's own saves come back as events; it already shows them.
       if (event.writer === windowId) return state;
       return { ...state, layouts: { ...state.layouts, [event.sessionId]: { layout: event.layout, notice: null } } };
     default:
       return assertNever(event);
+  }
+}
+
+function describeDismissal(reason: 'user' | 'turn-cancelled' | 'agent-exited' | 'timeout'): string {
+  switch (reason) {
+    case 'user':
+      return 'dismissed';
+    case 'turn-cancelled':
+      return 'not answered: the turn was stopped';
+    case 'agent-exited':
+      return 'not answered: the agent exited';
+    case 'timeout':
+      return 'not answered in time';
+    default:
+      return assertNever(reason);
   }
 }
 

@@ -107,7 +107,26 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     dispatch({ type: 'events', events, windowId });
     // A session changed (created, archived, restored elsewhere): where it works may have too.
     for (const event of events) if (event.type === 'workspace.session.changed') void readWorkspace(event.session.id);
+    // An open chat's turn ended or its agent process changed: what the next turn does changed.
+    for (const event of events) {
+      const chatId = event.type === 'chat.turn.ended' ? event.turn.chatId : event.type === 'agent.process.changed' ? event.process.chatId : undefined;
+      if (chatId && chatUsers.has(chatId)) refreshMetaSoon(chatId);
+    }
   }, options.scheduler);
+  const metaTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  function refreshMetaSoon(chatId: string): void {
+    if (metaTimers.has(chatId)) return;
+    metaTimers.set(
+      chatId,
+      setTimeout(() => {
+        metaTimers.delete(chatId);
+        void api.call('chats.get', { chatId, limit: 1 }).then((view) => {
+          if (view.ok) dispatch({ type: 'chat.meta', chatId, meta: { agents: view.value.agents, recentTurns: view.value.recentTurns } });
+        });
+      }, 150),
+    );
+  }
+
   async function readWorkspace(sessionId: string): Promise<void> {
     const workspace = await api.call('sessions.workspace', { sessionId });
     if (workspace.ok) dispatch({ type: 'workspace.upserted', workspace: workspace.value });

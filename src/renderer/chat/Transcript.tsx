@@ -1,0 +1,123 @@
+// The transcript: a virtual list, so only what is on screen is in the DOM however long the chat.
+// It sticks to the end while the agent writes unless the user scrolled up (then a pill offers
+// the way back), reads older pages as the user nears the top with the position kept, reads let-go
+// newer pages on the way down, and remembers where it was for the tab.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { ArrowDown } from 'lucide-react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { Message } from '../../shared/chats.ts';
+import { useWindow, type AppStore } from '../state/store.ts';
+import { MessageView } from './MessageView.tsx';
+import { TurnState } from './TurnState.tsx';
+
+const nearEdgePx = 400;
+const anchorSaveMs = 500;
+
+export function Transcript({
+  store,
+  chatId,
+  anchor,
+  onAnchor,
+}: {
+  store: AppStore;
+  chatId: string;
+  anchor: { itemId: string; offset: number } | null | undefined;
+  onAnchor: (anchor: { itemId: string; offset: number } | null) => void;
+}) {
+  const transcript = useWindow(store, (state) => state.client.transcripts[chatId]);
+  const runningTurnId = useWindow(store, (state) => state.client.activity[chatId]?.running?.id ?? null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [hasUnseen, setUnseen] = useState(false);
+  const loading = useRef(false);
+  const restored = useRef(false);
+  const order = transcript?.order ?? [];
+  // One extra row at the end: the state of the latest turn (working…, failed, interrupted).
+  const count = order.length + 1;
+
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 96,
+    getItemKey: (index) => order[index] ?? 'turn-state',
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: 80,
+    overscan: 6,
+  });
+
+  // First show: where the tab was left, else the end.
+  useLayoutEffect(() => {
+    if (restored.current || !transcript || order.length === 0) return;
+    restored.current = true;
+    const index = anchor ? order.indexOf(anchor.itemId) : -1;
+    if (index >= 0 && anchor) {
+      virtualizer.scrollToIndex(index, { align: 'start' });
+      requestAnimationFrame(() => {
+        if (scroller.current) scroller.current.scrollTop += anchor.offset;
+      });
+    } else {
+      virtualizer.scrollToEnd();
+    }
+  }, [transcript, order, anchor, virtualizer]);
+
+  // New text while the user reads older messages: say so instead of moving them.
+  const lastMessage = order.at(-1);
+  const lastLength = lastMessage ? transcript?.messages[lastMessage]?.parts.length : 0;
+  useEffect(() => {
+    if (!virtualizer.isAtEnd()) setUnseen(true);
+  }, [lastMessage, lastLength, virtualizer]);
+
+  const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const onScroll = useCallback(() => {
+    const element = scroller.current;
+    if (!element || !transcript) return;
+    if (virtualizer.isAtEnd()) setUnseen(false);
+    if (!loading.current && element.scrollTop < nearEdgePx && transcript.hasOlder) {
+      loading.current = true;
+      void store.loadOlder(chatId).finally(() => (loading.current = false));
+    } else if (!loading.current && transcript.hasNewer && element.scrollHeight - element.scrollTop - element.clientHeight < nearEdgePx) {
+      loading.current = true;
+      void store.loadNewer(chatId).finally(() => (loading.current = false));
+    }
+    if (saveTimer.current) clearTimeout(saveTimer.current);
+    saveTimer.current = setTimeout(() => {
+      if (virtualizer.isAtEnd() && !transcript.hasNewer) return onAnchor(null);
+      const first = virtualizer.getVirtualItems().find((item) => item.end > element.scrollTop);
+      const itemId = first ? order[first.index] : undefined;
+      if (first && itemId) onAnchor({ itemId, offset: Math.round(element.scrollTop - first.start) });
+    }, anchorSaveMs);
+  }, [chatId, onAnchor, order, store, transcript, virtualizer]);
+
+  useEffect(() => () => clearTimeout(saveTimer.current), []);
+
+  function toEnd(): void {
+    setUnseen(false);
+    if (transcript?.hasNewer) void store.refreshChat(chatId).then(() => virtualizer.scrollToEnd());
+    else virtualizer.scrollToEnd({ behavior: 'smooth' });
+  }
+
+  if (!transcript) return <div className="transcript muted pad">Loading…</div>;
+  const items = virtualizer.getVirtualItems();
+  return (
+    <div className="transcript-frame">
+      <div ref={scroller} className="transcript" role="log" aria-label="Transcript" aria-live="off" onScroll={onScroll}>
+        <div className="transcript-inner" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const id = order[item.index];
+            const message: Message | undefined = id ? transcript.messages[id] : undefined;
+            return (
+              <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="transcript-row" style={{ transform: `translateY(${item.start}px)` }}>
+                {message ? <MessageView store={store} message={message} isStreaming={message.turnId !== null && message.turnId === runningTurnId && message.role === 'assistant'} /> : <TurnState store={store} chatId={chatId} />}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {hasUnseen && (
+        <button type="button" className="new-messages" onClick={toEnd}>
+          <ArrowDown size={14} aria-hidden="true" /> New messages
+        </button>
+      )}
+    </div>
+  );
+}
