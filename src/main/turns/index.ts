@@ -5,8 +5,8 @@
 // become `interrupted` at the next start, their partial output kept, ready to retry.
 import type { AgentEvent } from '../../shared/agents.ts';
 import type { AgentContinuity, ChatView, Message, Turn } from '../../shared/chats.ts';
-import { fail, ok, type AppEventDraft, type ProjectId, type Result } from '../../shared/contract.ts';
-import type { Agents } from '../agents/index.ts';
+import { fail, ok, type AppEventDraft, type ErrorKind, type ProjectId, type Result } from '../../shared/contract.ts';
+import type { Agents, TurnOutcome } from '../agents/index.ts';
 import type { UnitOfWork } from '../store/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { ProjectService } from '../projects/index.ts';
@@ -86,10 +86,10 @@ export function createTurnService(deps: {
     if (text.trim() === '') return fail('invalid-arguments', 'The prompt is empty.');
     const chat = deps.sessions.chat(chatId);
     if (!chat) return fail('not-found', `No chat with id ${chatId}.`);
-    if (chat.archivedAt) return fail('invalid-arguments', `The chat "${chat.title}" is archived.`);
+    if (chat.archivedAt) return fail('invalid-state', `The chat "${chat.title}" is archived.`);
     const session = deps.sessions.get(chat.sessionId);
     if (!session) return fail('not-found', `No session with id ${chat.sessionId}.`);
-    if (session.archivedAt) return fail('invalid-arguments', `The session "${session.name}" is archived; restore it to send.`);
+    if (session.archivedAt) return fail('invalid-state', `The session "${session.name}" is archived; restore it to send.`);
     const agentId = options.agent ?? chat.agentId;
     const project = deps.projects.get(session.projectId as ProjectId);
     const spec = await deps.agents.catalog.resolve(agentId, { projectPath: project?.path });
@@ -199,21 +199,7 @@ export function createTurnService(deps: {
         },
         (event) => writer.apply(event),
       );
-      end = result.ok
-        ? {
-            state: result.value.stopReason !== 'cancelled' ? 'completed' : isShuttingDown ? 'interrupted' : 'cancelled',
-            stopReason: result.value.stopReason,
-            origin: result.value.origin,
-            error: null,
-            usage: result.value.usage,
-          }
-        : {
-            state: isShuttingDown && signal.aborted ? 'interrupted' : result.error.kind === 'cancelled' || signal.aborted ? 'cancelled' : 'failed',
-            stopReason: null,
-            origin: null,
-            error: result.error,
-            usage: null,
-          };
+      end = endOf(result, signal.aborted, isShuttingDown);
     } catch (error) {
       end = { state: 'failed', stopReason: null, origin: null, error: { kind: 'internal', message: String(error) }, usage: null };
     } finally {
@@ -278,7 +264,7 @@ export function createTurnService(deps: {
   function queuedTurn(turnId: string): Result<Turn> {
     const turn = turns.turn(turnId);
     if (!turn) return fail('not-found', `No turn with id ${turnId}.`);
-    if (turn.state !== 'queued') return fail('invalid-arguments', `The turn is ${turn.state}, not queued.`);
+    if (turn.state !== 'queued') return fail('invalid-state', `The turn is ${turn.state}, not queued.`);
     return ok(turn);
   }
 
@@ -296,7 +282,7 @@ export function createTurnService(deps: {
       const turn = turns.turn(turnId);
       if (!turn) return fail('not-found', `No turn with id ${turnId}.`);
       if (turn.state !== 'interrupted' && turn.state !== 'failed') {
-        return fail('invalid-arguments', `Only an interrupted or failed turn can be retried; this one is ${turn.state}.`);
+        return fail('invalid-state', `Only an interrupted or failed turn can be retried; this one is ${turn.state}.`);
       }
       return send(turn.chatId, turn.prompt, { agent: turn.agentId, mode: turn.mode ?? undefined, model: turn.model ?? undefined }, turn.id);
     },
@@ -391,4 +377,53 @@ export function createTurnService(deps: {
       await Promise.all(running.map((turn) => turn.ended));
     },
   };
+}
+
+/**
+ * The one terminal state of a turn. Stop always wins: a turn whose signal was aborted is never
+ * `completed`, whatever the agent answered (it may have finished before it heard the cancel).
+ */
+function endOf(result: Result<TurnOutcome>, isAborted: boolean, isShuttingDown: boolean): TurnEnd {
+  // A stop asked for by the user is `cancelled`; one caused by BooCode closing is `interrupted`.
+  const stopped = isShuttingDown ? 'interrupted' : 'cancelled';
+  if (result.ok) {
+    const { stopReason, origin, usage } = result.value;
+    return { state: isAborted || stopReason === 'cancelled' ? stopped : 'completed', stopReason, origin, error: null, usage };
+  }
+  return { state: isAborted ? stopped : stateAfter(result.error.kind), stopReason: null, origin: null, error: result.error, usage: null };
+}
+
+function stateAfter(kind: ErrorKind): TurnEnd['state'] {
+  switch (kind) {
+    case 'cancelled':
+      return 'cancelled';
+    case 'interrupted':
+      return 'interrupted';
+    case 'invalid-message':
+    case 'unknown-command':
+    case 'invalid-arguments':
+    case 'not-found':
+    case 'invalid-state':
+    case 'path-missing':
+    case 'not-a-directory':
+    case 'store-corrupt':
+    case 'unauthorized':
+    case 'agent-not-installed':
+    case 'agent-crashed':
+    case 'agent-failed':
+    case 'handshake-timeout':
+    case 'agent-error':
+    case 'busy':
+    case 'conflict':
+    case 'unapplied-changes':
+    case 'git-failed':
+    case 'internal':
+      return 'failed';
+    default:
+      return assertNever(kind);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected error kind ${JSON.stringify(value)}`);
 }

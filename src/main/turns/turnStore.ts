@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../../shared/agents.ts';
 import type { Message, Part, Turn, TurnState } from '../../shared/chats.ts';
+import type { BooError } from '../../shared/contract.ts';
 import type { Store } from '../store/index.ts';
 
 interface TurnRow {
@@ -64,7 +65,8 @@ export interface TurnEnd {
   readonly state: Exclude<TurnState, 'queued' | 'running'>;
   readonly stopReason: Turn['stopReason'];
   readonly origin: Turn['origin'];
-  readonly error: { kind: string; message: string } | null;
+  /** Typed, so the turn runner's switch over the kind is checked for every kind there is. */
+  readonly error: BooError | null;
   readonly usage: Usage | null;
 }
 
