@@ -180,6 +180,49 @@ describe('permission broker', () => {
     expect(broker.list()).toEqual([]);
   });
 
+  test('for an agent that refuses "always", an always answer is sent as the once-option, with a notice, and remembered for the agent session', async () => {
+    const { broker, events, store } = setup();
+    const offered: readonly PermissionOption[] = [
+      { optionId: 'proceed-always', name: 'Allow for this session', kind: 'allow_always' },
+      { optionId: 'proceed-once', name: 'Allow once', kind: 'allow_once' },
+      { optionId: 'cancel', name: 'Reject', kind: 'reject_once' },
+    ];
+    const gemini = ask({ agentId: 'gemini', options: offered, sessionId: 'session-1', isAlwaysRefused: true });
+    const first = broker.request(gemini);
+    broker.answer(onlyPendingId(broker), 'proceed-always');
+    expect(await first).toEqual({ outcome: 'selected', optionId: 'proceed-once', notice: expect.stringContaining('"Allow once"') });
+    expect(events.filter((event) => event.type === 'agent.permission.requested')).toHaveLength(1);
+
+    const again = await broker.request(gemini);
+    expect(again).toEqual({ outcome: 'selected', optionId: 'proceed-once', notice: expect.stringContaining('as you chose "always"') });
+    expect(events.filter((event) => event.type === 'agent.permission.requested')).toHaveLength(1);
+    expect(broker.list()).toEqual([]);
+    const audited = store.db.prepare('SELECT outcome FROM permission_audit ORDER BY requested_at').pluck().all() as string[];
+    expect(audited.map((outcome) => JSON.parse(outcome) as unknown)).toEqual([
+      { outcome: 'selected', optionId: 'proceed-once' },
+      { outcome: 'selected', optionId: 'proceed-once' },
+    ]);
+
+    // Another request, or the same one in another agent session, is asked again.
+    void broker.request({ ...gemini, title: 'Run rm -rf build' });
+    void broker.request({ ...gemini, sessionId: 'session-2' });
+    expect(broker.list()).toHaveLength(2);
+  });
+
+  test('an agent that takes "always" itself gets the always-option as chosen, and nothing is remembered', async () => {
+    const { broker } = setup();
+    const offered: readonly PermissionOption[] = [
+      { optionId: 'once', name: 'Allow once', kind: 'allow_once' },
+      { optionId: 'always', name: 'Always allow', kind: 'allow_always' },
+    ];
+    const qwen = ask({ options: offered, sessionId: 'session-1' });
+    const first = broker.request(qwen);
+    broker.answer(onlyPendingId(broker), 'always');
+    expect(await first).toEqual({ outcome: 'selected', optionId: 'always' });
+    void broker.request(qwen);
+    expect(broker.list()).toHaveLength(1);
+  });
+
   test('dispose cancels everything pending as agent-exited, and later requests at once', async () => {
     const { broker } = setup();
     const pending = broker.request(ask());
