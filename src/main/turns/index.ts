@@ -74,6 +74,9 @@ export function createTurnService(deps: {
 }): TurnService {
   const turns = createTurnStore(deps.store);
   const active = new Map<string, ActiveTurn>();
+  // Sends not yet recorded, per chat: a cancel pipelined behind a send waits for them, so that
+  // Stop always finds the turn its send started.
+  const accepting = new Map<string, Set<Promise<unknown>>>();
   const endWaiters = new Map<string, ((turn: Turn | undefined) => void)[]>();
   let isShuttingDown = false;
 
@@ -81,7 +84,19 @@ export function createTurnService(deps: {
     return { type: 'chat.queue.changed', chatId, queue: turns.queue(chatId) };
   }
 
-  async function send(chatId: string, text: string, options: SendOptions = {}, retryOf: string | null = null): Promise<Result<{ turnId: string; queued: boolean }>> {
+  function send(chatId: string, text: string, options: SendOptions = {}, retryOf: string | null = null): Promise<Result<{ turnId: string; queued: boolean }>> {
+    const accepted = accept(chatId, text, options, retryOf);
+    const pending = accepting.get(chatId) ?? new Set();
+    accepting.set(chatId, pending);
+    pending.add(accepted);
+    void accepted.finally(() => {
+      pending.delete(accepted);
+      if (pending.size === 0 && accepting.get(chatId) === pending) accepting.delete(chatId);
+    });
+    return accepted;
+  }
+
+  async function accept(chatId: string, text: string, options: SendOptions, retryOf: string | null): Promise<Result<{ turnId: string; queued: boolean }>> {
     if (isShuttingDown) return fail('cancelled', 'BooCode is shutting down.');
     if (text.trim() === '') return fail('invalid-arguments', 'The prompt is empty.');
     const chat = deps.sessions.chat(chatId);
@@ -272,6 +287,9 @@ export function createTurnService(deps: {
     send: (chatId, text, options) => send(chatId, text, options),
     async cancel(chatId) {
       if (!deps.sessions.chat(chatId)) return fail('not-found', `No chat with id ${chatId}.`);
+      // Accepting a send takes a few milliseconds (resolving the agent); its turn is then running.
+      const sends = accepting.get(chatId);
+      if (sends) await Promise.allSettled([...sends]);
       const running = active.get(chatId);
       if (!running || turns.turn(running.turnId)?.state !== 'running') return ok({ cancelled: false });
       running.abort.abort();
