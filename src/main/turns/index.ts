@@ -17,7 +17,10 @@ import { createPartWriter, type partTimings, type PartWriter } from './partWrite
 import { createTurnStore, type TurnEnd } from './turnStore.ts';
 
 export const turnTimings = {
-  /** A running turn proves it is alive this often; a stale heartbeat after a crash marks it interrupted. */
+  /**
+   * A running turn proves it is alive this often; a turn found running after a crash ended at its
+   * last heartbeat, so it is recorded as ending then (at most this late), not at the restart.
+   */
   heartbeatMs: 5_000,
 } as const;
 
@@ -382,6 +385,8 @@ export function createTurnService(deps: {
           origin: null,
           error: { kind: 'interrupted', message: 'BooCode stopped while this turn was running. Its output so far is kept; retry to run it again.' },
           usage: null,
+          // The last moment BooCode knew the turn was alive; the restart may come days later.
+          endedAt: turn.heartbeatAt ?? turn.startedAt ?? undefined,
         });
         if (ended) interrupted.push(ended);
       }

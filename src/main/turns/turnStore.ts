@@ -68,6 +68,8 @@ export interface TurnEnd {
   /** Typed, so the turn runner's switch over the kind is checked for every kind there is. */
   readonly error: BooError | null;
   readonly usage: Usage | null;
+  /** When it ended, if not now (a turn found interrupted ended at its last heartbeat). */
+  readonly endedAt?: string;
 }
 
 export type TurnStore = ReturnType<typeof createTurnStore>;
@@ -218,7 +220,7 @@ export function createTurnStore(store: Store) {
           outputTokens: end.usage?.outputTokens ?? null,
           cost: end.usage?.costAmount ?? null,
           costCurrency: end.usage?.costCurrency ?? null,
-          now: new Date().toISOString(),
+          now: end.endedAt ?? new Date().toISOString(),
         }).changes === 1
       );
     },
