@@ -184,7 +184,8 @@ export function createAgentPool(options: PoolOptions): AgentPool {
   async function runTurn(request: TurnRequest, onEvent: (event: AgentEvent) => void): Promise<Result<TurnOutcome>> {
     if (isShuttingDown) return fail('cancelled', 'BooCode is shutting down.');
     const key = keyOf(request.chatId, request.agentId);
-    const unlock = await locks.lock(key, request.signal);
+    // Uncontended (the usual case), the lock is taken at once, without a trip through the event loop.
+    const unlock = locks.tryLock(key) ?? (await locks.lock(key, request.signal));
     if (!unlock) return fail('cancelled', 'The turn was cancelled before it started.');
     try {
       return await runLocked(key, request, onEvent);

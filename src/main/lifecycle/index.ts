@@ -122,58 +122,49 @@ export interface KeyedMutex {
 }
 
 export function createKeyedMutex(): KeyedMutex {
-  // Each key's line: the promise the next comer waits for, and how many are in it (holder and
-  // waiters), so the key is forgotten the moment the last one leaves.
-  const lines = new Map<string, { tail: Promise<void>; size: number }>();
+  // A key is held while it is in the map; its value is the line of waiters, first come first
+  // served. An uncontended lock allocates nothing but the line (it is on every warm turn's path).
+  const lines = new Map<string, (() => void)[]>();
 
-  function enter(key: string): { ready: Promise<void>; release: () => void } {
-    const line = lines.get(key) ?? { tail: Promise.resolve(), size: 0 };
-    lines.set(key, line);
-    const ready = line.tail;
-    let open: () => void = () => undefined;
-    const mine = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    line.tail = ready.then(() => mine);
-    line.size += 1;
+  function holdFor(key: string): () => void {
     let isReleased = false;
-    return {
-      ready,
-      release: () => {
-        if (isReleased) return;
-        isReleased = true;
-        open();
-        line.size -= 1;
-        if (line.size === 0 && lines.get(key) === line) lines.delete(key);
-      },
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      const line = lines.get(key);
+      const next = line?.shift();
+      if (next) next();
+      else lines.delete(key);
     };
   }
 
   return {
-    async lock(key, signal) {
-      if (signal?.aborted) return undefined;
-      const { ready, release } = enter(key);
-      if (!signal) {
-        await ready;
-        return release;
+    lock(key, signal) {
+      if (signal?.aborted) return Promise.resolve(undefined);
+      const line = lines.get(key);
+      if (!line) {
+        lines.set(key, []);
+        return Promise.resolve(holdFor(key));
       }
-      // A waiter that gives up keeps its place until its turn comes, then passes it on at once,
-      // so the line behind it keeps its order.
-      const outcome = await new Promise<'ready' | 'aborted'>((resolve) => {
-        const onAbort = () => resolve('aborted');
-        signal.addEventListener('abort', onAbort, { once: true });
-        void ready.then(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve('ready');
-        });
+      return new Promise((resolve) => {
+        const onAbort = () => {
+          // Leaves the line at once; the ones behind it keep their order.
+          const index = line.indexOf(grant);
+          if (index >= 0) line.splice(index, 1);
+          resolve(undefined);
+        };
+        const grant = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(holdFor(key));
+        };
+        line.push(grant);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
-      if (outcome === 'ready' && !signal.aborted) return release;
-      void ready.then(release);
-      return undefined;
     },
     tryLock(key) {
       if (lines.has(key)) return undefined;
-      return enter(key).release;
+      lines.set(key, []);
+      return holdFor(key);
     },
     isLocked: (key) => lines.has(key),
   };

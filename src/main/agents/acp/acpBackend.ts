@@ -11,7 +11,7 @@ import type { AgentEvent, PermissionOption, SessionOrigin } from '../../../share
 import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { DisposableStore } from '../../lifecycle/index.ts';
 import type { AgentBackend, BackendCapabilities, ExitInfo, TurnInput, TurnOutcome } from '../backend.ts';
-import { createBackendBase, type OpenedSession, type StartAttempt } from '../backendBase.ts';
+import { createBackendBase, turnEnded, type OpenedSession, type StartAttempt } from '../backendBase.ts';
 import type { AgentLaunchSpec } from '../catalog/index.ts';
 import type { PermissionBroker } from '../permissions/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
@@ -36,6 +36,12 @@ export const acpTimings = {
    * has not answered after 10 s is wedged: it is stopped and the turn ends as cancelled.
    */
   cancelGraceMs: 10_000,
+  /**
+   * A turn is announced `busy` once its first update has been handed on, or after this if the
+   * agent is silent: work done while a warm agent computes its first answer (~0.2 ms for the
+   * scripted agent, 4–60 ms for real ones) competes with it for the CPU and delays that answer.
+   */
+  busyAnnounceMs: 10,
 } as const;
 
 /** How long a closed connection waits for the process exit that usually follows it. */
@@ -76,6 +82,8 @@ interface RunningTurn {
   isCancelRequested: boolean;
   /** Until the prompt is sent, a stop needs no session/cancel: the prompt is simply never sent. */
   isPromptSent: boolean;
+  isBusyAnnounced: boolean;
+  stopBusyTimer: () => void;
   stopCancelTimer: () => void;
 }
 
@@ -203,7 +211,8 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
   }
 
   async function prompt(input: TurnInput, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<Result<TurnOutcome>> {
-    const ensured = await ensureSession(signal);
+    // A warm session is used as is: no await, so the prompt leaves in the same tick.
+    const ensured = warmSession() ?? (await ensureSession(signal));
     if (!ensured.ok) return ensured;
     if (signal?.aborted) return cancelledBeforePrompt();
     const current = live;
@@ -218,6 +227,8 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       abort: new AbortController(),
       isCancelRequested: false,
       isPromptSent: false,
+      isBusyAnnounced: false,
+      stopBusyTimer: () => undefined,
       stopCancelTimer: () => undefined,
     };
     turn = running;
@@ -237,9 +248,9 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
         sessionId: activeSession,
         prompt: [{ type: 'text', text: input.text }],
       });
-      // Announced once the prompt is on its way, so subscribers' work never delays the agent;
-      // the agent's own updates can only arrive in a later tick, after these.
-      base.setState('busy');
+      const busyTimer = setTimeout(() => announceBusy(running), timings.busyAnnounceMs);
+      busyTimer.unref();
+      running.stopBusyTimer = () => clearTimeout(busyTimer);
       if (between.size > 0) {
         for (const event of between.values()) onEvent(event);
         between.clear();
@@ -284,9 +295,10 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       });
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      running.stopBusyTimer();
       running.stopCancelTimer();
       turn = undefined;
-      running.abort.abort();
+      running.abort.abort(turnEnded);
       options.permissions.cancelWhere({ chatId, agentId }, 'turn-cancelled');
     }
   }
@@ -322,12 +334,14 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
     else if (selected.kind === 'rejected') emit({ kind: 'notice', level: 'warning', message: `Could not select model "${input.model}": ${errorText(selected.error)}` });
   }
 
-  async function ensureSession(signal?: AbortSignal): Promise<Result<OpenedSession>> {
+  function warmSession(): Result<OpenedSession> | undefined {
     const state = base.state();
-    if (live && sessionId && (state === 'ready' || state === 'idle' || state === 'busy')) {
-      return ok({ sessionId, origin: originForNextTurn });
-    }
-    return base.start(signal);
+    if (live && sessionId && (state === 'ready' || state === 'idle' || state === 'busy')) return ok({ sessionId, origin: originForNextTurn });
+    return undefined;
+  }
+
+  async function ensureSession(signal?: AbortSignal): Promise<Result<OpenedSession>> {
+    return warmSession() ?? base.start(signal);
   }
 
   async function cancel(): Promise<void> {
@@ -360,12 +374,24 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
     if (event.kind === 'usage' && event.usage.costAmount !== null) {
       sessionCost = { amount: event.usage.costAmount, currency: event.usage.costCurrency ?? 'USD' };
     }
-    if (running) running.onEvent(event);
-    else between.set(event.kind === 'notice' ? `notice:${event.message}` : event.kind, event);
+    if (!running) {
+      between.set(event.kind === 'notice' ? `notice:${event.message}` : event.kind, event);
+      return;
+    }
+    running.onEvent(event);
+    announceBusy(running);
+  }
+
+  function announceBusy(running: RunningTurn): void {
+    if (running.isBusyAnnounced || turn !== running) return;
+    running.isBusyAnnounced = true;
+    running.stopBusyTimer();
+    base.setState('busy');
   }
 
   async function requestPermission(params: acp.RequestPermissionRequest): Promise<acp.RequestPermissionResponse> {
     const running = turn;
+    if (running) announceBusy(running);
     const call = running?.mapper.map({ sessionUpdate: 'tool_call_update', ...params.toolCall });
     const decision = await options.permissions.request(
       {

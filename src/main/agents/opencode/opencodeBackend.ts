@@ -6,13 +6,13 @@
 // Stop always wins: a turn stopped while the server starts (or while its session is opened)
 // ends at once and never sends its prompt; the server start is aborted when no other chat waits
 // for it. A turn stopped once the prompt is sent gets session.abort.
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentEvent, SessionOrigin } from '../../../shared/agents.ts';
 import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { DisposableStore } from '../../lifecycle/index.ts';
 import type { AgentBackend, BackendContext, ExitInfo, TurnInput, TurnOutcome } from '../backend.ts';
-import { createBackendBase, type OpenedSession, type StartAttempt } from '../backendBase.ts';
+import { createBackendBase, turnEnded, type OpenedSession, type StartAttempt } from '../backendBase.ts';
 import { createTurnMapper, errorText, sessionTitle } from './mapEvent.ts';
 import { createPermissionBridge, type PermissionGate } from './permissionBridge.ts';
 import type { OpencodeEvent, OpencodeServerHandle, OpencodeServers } from './servers.ts';
@@ -62,12 +62,14 @@ export function createOpencodeBackend(options: OpencodeBackendOptions): AgentBac
   const bridge = createPermissionBridge({ chatId, agentId, agentName: spec.name, permissions: options.permissions, log: options.log });
   const base = createBackendBase({ name: spec.name, pid: () => live?.handle.pid ?? null, open, stop, log: options.log });
 
-  async function ensureSession(signal?: AbortSignal): Promise<Result<OpenedSession>> {
+  function warmSession(): Result<OpenedSession> | undefined {
     const state = base.state();
-    if (live?.handle.isAlive() && sessionId && (state === 'ready' || state === 'idle' || state === 'busy')) {
-      return ok({ sessionId, origin: originForNextTurn });
-    }
-    return base.start(signal);
+    if (live?.handle.isAlive() && sessionId && (state === 'ready' || state === 'idle' || state === 'busy')) return ok({ sessionId, origin: originForNextTurn });
+    return undefined;
+  }
+
+  async function ensureSession(signal?: AbortSignal): Promise<Result<OpenedSession>> {
+    return warmSession() ?? base.start(signal);
   }
 
   async function open(attempt: StartAttempt): Promise<Result<OpenedSession>> {
@@ -123,7 +125,8 @@ export function createOpencodeBackend(options: OpencodeBackendOptions): AgentBac
   }
 
   async function prompt(input: TurnInput, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<Result<TurnOutcome>> {
-    const ensured = await ensureSession(signal);
+    // A warm session is used as is: no await, so the prompt leaves in the same tick.
+    const ensured = warmSession() ?? (await ensureSession(signal));
     if (!ensured.ok) return ensured;
     if (signal?.aborted) return fail('cancelled', `The turn was cancelled before the prompt reached ${spec.name}.`);
     const current = live?.handle;
@@ -153,8 +156,10 @@ export function createOpencodeBackend(options: OpencodeBackendOptions): AgentBac
         parts: [{ type: 'text', text: input.text }],
         ...turnSettings(input, onEvent),
       });
-      // Announced once the prompt is on its way, so subscribers' work never delays the agent.
-      base.setState('busy');
+      // Announced once the request has gone out, so subscribers' work never delays the agent.
+      setImmediate(() => {
+        if (turn === running) base.setState('busy');
+      });
       if (between.size > 0) {
         for (const event of between.values()) onEvent(event);
         between.clear();
@@ -174,7 +179,7 @@ export function createOpencodeBackend(options: OpencodeBackendOptions): AgentBac
       signal?.removeEventListener('abort', onAbort);
       turn = undefined;
       running.dispose();
-      running.abort.abort();
+      running.abort.abort(turnEnded);
       options.permissions.cancelWhere({ chatId, agentId }, 'turn-cancelled');
       // A request the broker never answered would stay on the server's list forever.
       if (running.openPermissions.size > 0 && live?.handle === current && current.isAlive()) void bridge.rejectStale(current, activeSession, [...running.openPermissions]);
@@ -341,7 +346,8 @@ function ascendingMessageId(): string {
   }
   idCounter += 1;
   const value = (BigInt(now) * 4096n + BigInt(idCounter)) & 0xffff_ffff_ffffn;
+  // One read of the random source for the whole suffix; a byte modulo 62 is uniform enough for an id.
   let suffix = '';
-  for (let index = 0; index < 14; index += 1) suffix += base62[randomInt(base62.length)];
+  for (const byte of randomBytes(14)) suffix += base62[byte % base62.length];
   return `msg_${value.toString(16).padStart(12, '0')}${suffix}`;
 }
