@@ -29,7 +29,10 @@ export type PermissionDecision = PermissionOutcome & { readonly notice?: string 
 export type PermissionCancelReason = 'turn-cancelled' | 'agent-exited' | 'user';
 
 export interface PermissionBroker {
-  /** Resolves when the user answers, the signal aborts (→ cancelled 'turn-cancelled'), cancelWhere() matches, or the timeout passes (→ cancelled 'timeout'). */
+  /**
+   * Resolves when the user answers, the signal aborts (→ cancelled 'turn-cancelled'), cancelWhere() matches, or the timeout passes
+   * (→ cancelled 'timeout'); at once when a rule remembered for the agent session answers it.
+   */
   request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionDecision>;
   /** `optionId` omitted = the user dismissed it. A settled or unknown id is 'not-found'; an option not offered is 'invalid-arguments'. */
   /** `message` travels with the choice to agents that take feedback (opencode, on a reject). */
@@ -205,6 +208,7 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
 
   function dispose(): void {
     isDisposed = true;
+    rules.clear();
     cancelWhere({}, 'agent-exited');
   }
 
