@@ -21,8 +21,6 @@ export interface DisposableStore extends Disposable {
   timeout(ms: number, callback: () => void): () => void;
   /** Listens until disposal; the returned function stops listening earlier. */
   listen(target: EmitterLike | EventTarget, event: string, listener: (...args: never[]) => void): () => void;
-  /** An abort signal that aborts when the store is disposed (for fetches and SDK calls). */
-  readonly signal: AbortSignal;
   readonly isDisposed: boolean;
   /**
    * Runs every cleanup, last added first, each once; one that throws or rejects does not stop
@@ -40,7 +38,6 @@ export interface EmitterLike {
 export function createDisposableStore(onCleanupError: (error: unknown) => void = () => undefined): DisposableStore {
   // A Set keeps insertion order, and deleting a finished entry is O(1) on a warm agent's store.
   const cleanups = new Set<() => unknown>();
-  const abort = new AbortController();
   let disposing: Promise<void> | undefined;
 
   async function runCleanup(cleanup: () => unknown): Promise<void> {
@@ -91,15 +88,11 @@ export function createDisposableStore(onCleanupError: (error: unknown) => void =
       });
       return () => void remove();
     },
-    get signal() {
-      return abort.signal;
-    },
     get isDisposed() {
       return disposing !== undefined;
     },
     dispose() {
       disposing ??= (async () => {
-        abort.abort();
         const reversed = [...cleanups].reverse();
         cleanups.clear();
         for (const cleanup of reversed) await runCleanup(cleanup);

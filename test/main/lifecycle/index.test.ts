@@ -96,13 +96,6 @@ describe('disposable store', () => {
     expect(heard).toBe(2);
     expect(emitter.listenerCount('data')).toBe(0);
   });
-
-  test('the store\'s signal aborts when it is disposed', async () => {
-    const store = createDisposableStore();
-    expect(store.signal.aborted).toBe(false);
-    await store.dispose();
-    expect(store.signal.aborted).toBe(true);
-  });
 });
 
 describe('keyed mutex', () => {

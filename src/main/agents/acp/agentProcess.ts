@@ -90,13 +90,15 @@ export async function launchAgentProcess(options: LaunchOptions): Promise<Result
   if (spawned instanceof Error) return fail('agent-not-installed', `${spec.name} could not be started (${spec.command}): ${spawned.message}`);
   const pid = spawned;
   options.pidRegistry.register(pid, { command: [spec.command, ...spec.args].join(' '), chatId: options.chatId, agentId: options.agentId });
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
+  if (!child.stdin || !child.stdout || !child.stderr) return fail('internal', 'The agent was started without pipes.');
+  // These two live exactly as long as the process, so they are not the store's to remove: stderr
+  // is read until the exit (a stopping agent that fills the pipe would never exit), and an EPIPE
+  // from writing to an agent that just died may come after disposal (the exit reports it).
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-agentProcessLimits.stderrTailBytes);
   });
-  // Writing to an agent that already died raises EPIPE here; the exit handler reports it.
-  child.stdin?.on('error', () => undefined);
-  if (!child.stdin || !child.stdout) return fail('internal', 'The agent was started without pipes.');
+  child.stdin.on('error', () => undefined);
   return ok({
     pid,
     stdin: child.stdin,
