@@ -32,6 +32,7 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
   let feedback: string | undefined;
   /** Every server pid seen, with its process family, to prove nothing survives close(). */
   const families = new Map<number, ProcStat[]>();
+  const scratchFolders: string[] = [];
 
   beforeAll(async () => {
     llm = await startScriptedLlm();
@@ -55,6 +56,7 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
     await repo?.dispose();
     await llm?.close();
     rmSync(dataDir, { recursive: true, force: true });
+    for (const folder of scratchFolders) rmSync(folder, { recursive: true, force: true });
   });
 
   function live(): Core {
@@ -286,11 +288,17 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
       expect(unwrap(await core.api.call('chats.cancel', { chatId: chat.id }))).toEqual({ cancelled: true });
       expect(performance.now() - stoppedAt).toBeLessThan(1_000);
       expect(core.turns.turn(turnId)).toMatchObject({ state: 'cancelled' });
+      // Another chat there, at once: it must not join the start being torn down, but start anew.
+      const other = unwrap(await core.api.call('chats.create', { sessionId: session.id, agentId: 'opencode' }));
+      llm.addRule({ match: '[after the stop]', reply: replies.text('A fresh server.'), times: 1 });
+      const next = unwrap(await core.api.call('chats.send', { chatId: other.id, text: 'Hello again. [after the stop]' }));
       expect(await waitForGroupGone(serverPid, 5_000)).toBe(true);
-      expect(core.agents.opencodeServers.list().map((server) => server.cwd)).not.toContain(session.cwd);
       expect(llm.requests.filter((request) => JSON.stringify(request.body ?? null).includes(marker))).toEqual([]);
+      expect(await core.turns.whenEnded(next.turnId)).toMatchObject({ state: 'completed' });
+      expect(core.agents.pool.list().find((entry) => entry.chatId === other.id)?.pid).not.toBe(serverPid);
     } finally {
-      rmSync(folder, { recursive: true, force: true });
+      // Removed after close(): the new server still works in it.
+      scratchFolders.push(folder);
     }
   });
 

@@ -129,9 +129,15 @@ export function createOpencodeServers(options: OpencodeServersOptions): Opencode
     const overlay = options.configOverlay?.() ?? null;
     const env = serverEnv(request.spec.env, overlay);
     const key = serverKey(request, env);
+    let pending = starting.get(key);
+    // A start everyone gave up on is being torn down: never join it, start anew once it is gone.
+    while (pending?.abort.signal.aborted) {
+      await pending.started;
+      if (signal?.aborted) return cancelledStart(request.spec.name);
+      pending = starting.get(key);
+    }
     const existing = running.get(key);
     if (existing && existing.exit === null && !existing.isStopping) return ok(hold(existing));
-    let pending = starting.get(key);
     if (!pending) {
       const abort = new AbortController();
       pending = { abort, waiters: 0, started: start(key, request, env, abort.signal).finally(() => starting.delete(key)) };
