@@ -26,6 +26,7 @@ export const ErrorKindSchema = z.enum([
   'unknown-command',
   'invalid-arguments',
   'not-found',
+  'invalid-state', // well-formed, but the thing is not in a state that allows it (retrying a completed turn)
   'path-missing',
   'not-a-directory',
   'store-corrupt',
@@ -36,8 +37,8 @@ export const ErrorKindSchema = z.enum([
   'handshake-timeout', // initialize or session/new did not answer in time
   'agent-error', // the agent answered a request with an error
   'cancelled',
+  'interrupted', // BooCode itself stopped while the turn ran; its output so far is kept
   'busy', // the chat's queue is full, or work is running that a confirmation would stop
-  'invalid-state', // the thing exists but is not in a state that allows this (a turn that is not queued…)
   'conflict', // the project changed underneath: a change cannot be applied cleanly
   'unapplied-changes', // refused because work would be lost; confirm to go ahead
   'git-failed',

@@ -56,7 +56,7 @@ export interface AgentBackend {
   prompt(input: TurnInput, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<Result<TurnOutcome>>;
   /** Asks the agent to stop the running turn; the process lives on. */
   cancel(): Promise<void>;
-  /** Stops the process (group); a later ensureSession starts a new one. */
+  /** Stops the process (group), one still starting included; a later ensureSession starts a new one. */
   close(): Promise<void>;
   onStateChange(listener: (change: BackendStateChange) => void): () => void;
 }

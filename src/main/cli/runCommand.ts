@@ -282,7 +282,10 @@ function exitCodeOf(turn: Turn, isJson: boolean): number {
 }
 
 async function decide(api: BooApi, request: PermissionRequest, approve: Approve, output: Output): Promise<void> {
-  const pick = (kinds: readonly string[]) => request.options.find((option) => kinds.includes(option.kind))?.optionId;
+  // The first kind the agent offers, in our order of preference, not the agent's order of options:
+  // automatic approval answers each request once. An "always" changes the agent's own settings,
+  // and gemini refuses it in a folder it does not trust (every new worktree), failing the write.
+  const pick = (kinds: readonly string[]) => kinds.map((kind) => request.options.find((option) => option.kind === kind)).find((option) => option !== undefined)?.optionId;
   let optionId: string | undefined;
   if (approve === 'allow') optionId = pick(['allow_once', 'allow_always']);
   else if (approve === 'reject') optionId = pick(['reject_once', 'reject_always']);

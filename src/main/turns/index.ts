@@ -5,8 +5,8 @@
 // become `interrupted` at the next start, their partial output kept, ready to retry.
 import type { AgentEvent } from '../../shared/agents.ts';
 import type { AgentContinuity, Attachment, ChatView, Message, Turn } from '../../shared/chats.ts';
-import { fail, ok, type AppEventDraft, type ChatActivity, type ProjectId, type Result } from '../../shared/contract.ts';
-import type { Agents } from '../agents/index.ts';
+import { fail, ok, type AppEventDraft, type ChatActivity, type ErrorKind, type ProjectId, type Result } from '../../shared/contract.ts';
+import type { Agents, TurnOutcome } from '../agents/index.ts';
 import type { UnitOfWork } from '../store/index.ts';
 import type { EventBus } from '../events/index.ts';
 import type { ProjectService } from '../projects/index.ts';
@@ -18,7 +18,10 @@ import { createChatAgentStore, type ChatAgentOffer } from './chatAgents.ts';
 import { createTurnStore, type TurnEnd } from './turnStore.ts';
 
 export const turnTimings = {
-  /** A running turn proves it is alive this often; a stale heartbeat after a crash marks it interrupted. */
+  /**
+   * A running turn proves it is alive this often; a turn found running after a crash ended at its
+   * last heartbeat, so it is recorded as ending then (at most this late), not at the restart.
+   */
   heartbeatMs: 5_000,
 } as const;
 
@@ -101,6 +104,9 @@ export function createTurnService(deps: {
   const turns = createTurnStore(deps.store);
   const chatAgents = createChatAgentStore(deps.store);
   const active = new Map<string, ActiveTurn>();
+  // Sends not yet recorded, per chat: a cancel pipelined behind a send waits for them, so that
+  // Stop always finds the turn its send started.
+  const accepting = new Map<string, Set<Promise<unknown>>>();
   const endWaiters = new Map<string, ((turn: Turn | undefined) => void)[]>();
   const idleWaiters: (() => void)[] = [];
   // Chats being archived or removed: they take no new turn until that is done.
@@ -111,17 +117,29 @@ export function createTurnService(deps: {
     return { type: 'chat.queue.changed', chatId, queue: turns.queue(chatId) };
   }
 
-  async function send(chatId: string, text: string, options: SendOptions = {}, retryOf: string | null = null): Promise<Result<{ turnId: string; queued: boolean }>> {
+  function send(chatId: string, text: string, options: SendOptions = {}, retryOf: string | null = null): Promise<Result<{ turnId: string; queued: boolean }>> {
+    const accepted = accept(chatId, text, options, retryOf);
+    const pending = accepting.get(chatId) ?? new Set();
+    accepting.set(chatId, pending);
+    pending.add(accepted);
+    void accepted.finally(() => {
+      pending.delete(accepted);
+      if (pending.size === 0 && accepting.get(chatId) === pending) accepting.delete(chatId);
+    });
+    return accepted;
+  }
+
+  async function accept(chatId: string, text: string, options: SendOptions, retryOf: string | null): Promise<Result<{ turnId: string; queued: boolean }>> {
     if (isShuttingDown) return fail('cancelled', 'BooCode is shutting down.');
     if (text.trim() === '') return fail('invalid-arguments', 'The prompt is empty.');
     const chat = deps.sessions.chat(chatId);
     if (!chat) return fail('not-found', `No chat with id ${chatId}.`);
     const closingReason = closing.get(chatId);
     if (closingReason !== undefined) return fail('invalid-state', `${closingReason} The prompt was not sent.`);
-    if (chat.archivedAt) return fail('invalid-arguments', `The chat "${chat.title}" is archived.`);
+    if (chat.archivedAt) return fail('invalid-state', `The chat "${chat.title}" is archived.`);
     const session = deps.sessions.get(chat.sessionId);
     if (!session) return fail('not-found', `No session with id ${chat.sessionId}.`);
-    if (session.archivedAt) return fail('invalid-arguments', `The session "${session.name}" is archived; restore it to send.`);
+    if (session.archivedAt) return fail('invalid-state', `The session "${session.name}" is archived; restore it to send.`);
     const agentId = options.agent ?? chat.agentId;
     const project = deps.projects.get(session.projectId as ProjectId);
     const spec = await deps.agents.catalog.resolve(agentId, { projectPath: project?.path });
@@ -242,21 +260,7 @@ export function createTurnService(deps: {
         },
         (event) => writer.apply(event),
       );
-      end = result.ok
-        ? {
-            state: result.value.stopReason !== 'cancelled' ? 'completed' : isShuttingDown ? 'interrupted' : 'cancelled',
-            stopReason: result.value.stopReason,
-            origin: result.value.origin,
-            error: null,
-            usage: result.value.usage,
-          }
-        : {
-            state: isShuttingDown && signal.aborted ? 'interrupted' : result.error.kind === 'cancelled' || signal.aborted ? 'cancelled' : 'failed',
-            stopReason: null,
-            origin: null,
-            error: result.error,
-            usage: null,
-          };
+      end = endOf(result, signal.aborted, isShuttingDown);
     } catch (error) {
       end = { state: 'failed', stopReason: null, origin: null, error: { kind: 'internal', message: String(error) }, usage: null };
     } finally {
@@ -363,7 +367,7 @@ export function createTurnService(deps: {
   function queuedTurn(turnId: string): Result<Turn> {
     const turn = turns.turn(turnId);
     if (!turn) return fail('not-found', `No turn with id ${turnId}.`);
-    if (turn.state !== 'queued') return fail('invalid-arguments', `The turn is ${turn.state}, not queued.`);
+    if (turn.state !== 'queued') return fail('invalid-state', `The turn is ${turn.state}, not queued.`);
     return ok(turn);
   }
 
@@ -371,6 +375,9 @@ export function createTurnService(deps: {
     send: (chatId, text, options) => send(chatId, text, options),
     async cancel(chatId) {
       if (!deps.sessions.chat(chatId)) return fail('not-found', `No chat with id ${chatId}.`);
+      // Accepting a send takes a few milliseconds (resolving the agent); its turn is then running.
+      const sends = accepting.get(chatId);
+      if (sends) await Promise.allSettled([...sends]);
       const running = active.get(chatId);
       if (!running || turns.turn(running.turnId)?.state !== 'running') return ok({ cancelled: false });
       running.abort.abort();
@@ -381,7 +388,7 @@ export function createTurnService(deps: {
       const turn = turns.turn(turnId);
       if (!turn) return fail('not-found', `No turn with id ${turnId}.`);
       if (turn.state !== 'interrupted' && turn.state !== 'failed') {
-        return fail('invalid-arguments', `Only an interrupted or failed turn can be retried; this one is ${turn.state}.`);
+        return fail('invalid-state', `Only an interrupted or failed turn can be retried; this one is ${turn.state}.`);
       }
       return send(turn.chatId, turn.prompt, { agent: turn.agentId, mode: turn.mode ?? undefined, model: turn.model ?? undefined }, turn.id);
     },
@@ -474,6 +481,8 @@ export function createTurnService(deps: {
           origin: null,
           error: { kind: 'interrupted', message: 'BooCode stopped while this turn was running. Its output so far is kept; retry to run it again.' },
           usage: null,
+          // The last moment BooCode knew the turn was alive; the restart may come days later.
+          endedAt: turn.heartbeatAt ?? turn.startedAt ?? undefined,
         });
         if (ended) interrupted.push(ended);
       }
@@ -533,4 +542,54 @@ export function createTurnService(deps: {
       await Promise.all(running.map((turn) => turn.ended));
     },
   };
+}
+
+/**
+ * The one terminal state of a turn. Stop always wins: a turn whose signal was aborted is never
+ * `completed`, whatever the agent answered (it may have finished before it heard the cancel).
+ */
+function endOf(result: Result<TurnOutcome>, isAborted: boolean, isShuttingDown: boolean): TurnEnd {
+  // A stop asked for by the user is `cancelled`; one caused by BooCode closing is `interrupted`.
+  const stopped = isShuttingDown ? 'interrupted' : 'cancelled';
+  if (result.ok) {
+    const { stopReason, origin, usage } = result.value;
+    return { state: isAborted || stopReason === 'cancelled' ? stopped : 'completed', stopReason, origin, error: null, usage };
+  }
+  return { state: isAborted ? stopped : stateAfter(result.error.kind), stopReason: null, origin: null, error: result.error, usage: null };
+}
+
+function stateAfter(kind: ErrorKind): TurnEnd['state'] {
+  switch (kind) {
+    case 'cancelled':
+      return 'cancelled';
+    case 'interrupted':
+      return 'interrupted';
+    case 'invalid-message':
+    case 'unknown-command':
+    case 'invalid-arguments':
+    case 'not-found':
+    case 'invalid-state':
+    case 'path-missing':
+    case 'not-a-directory':
+    case 'store-corrupt':
+    case 'unauthorized':
+    case 'agent-not-installed':
+    case 'agent-crashed':
+    case 'agent-failed':
+    case 'handshake-timeout':
+    case 'agent-error':
+    case 'busy':
+    case 'conflict':
+    case 'unapplied-changes':
+    case 'git-failed':
+    case 'owner-unreachable':
+    case 'internal':
+      return 'failed';
+    default:
+      return assertNever(kind);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected error kind ${JSON.stringify(value)}`);
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AttachmentSchema, type Attachment } from '../../shared/chats.ts';
 import type { Usage } from '../../shared/agents.ts';
 import type { Message, Part, Turn, TurnState } from '../../shared/chats.ts';
+import type { BooError } from '../../shared/contract.ts';
 import type { Store } from '../store/index.ts';
 
 interface TurnRow {
@@ -68,8 +69,11 @@ export interface TurnEnd {
   readonly state: Exclude<TurnState, 'queued' | 'running'>;
   readonly stopReason: Turn['stopReason'];
   readonly origin: Turn['origin'];
-  readonly error: { kind: string; message: string } | null;
+  /** Typed, so the turn runner's switch over the kind is checked for every kind there is. */
+  readonly error: BooError | null;
   readonly usage: Usage | null;
+  /** When it ended, if not now (a turn found interrupted ended at its last heartbeat). */
+  readonly endedAt?: string;
 }
 
 export type TurnStore = ReturnType<typeof createTurnStore>;
@@ -230,7 +234,7 @@ export function createTurnStore(store: Store) {
           outputTokens: end.usage?.outputTokens ?? null,
           cost: end.usage?.costAmount ?? null,
           costCurrency: end.usage?.costCurrency ?? null,
-          now: new Date().toISOString(),
+          now: end.endedAt ?? new Date().toISOString(),
         }).changes === 1
       );
     },

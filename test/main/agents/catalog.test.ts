@@ -167,7 +167,7 @@ describe('agent catalog', () => {
         command,
         args: ['serve', '--stdio'],
         env: { PATH: bin, HOME: '/home/someone', SHARED: 'agent', OWN: '1' },
-        quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true },
+        quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true, acceptsAlwaysOptions: true },
       },
     });
   });
@@ -221,18 +221,18 @@ describe('agent catalog', () => {
     expect((await catalog.list()).some((agent) => agent.id === 'mine')).toBe(false);
   });
 
-  test('quirks: gemini gets no readTextFile and no session/load, codex starts in full-access, qwen gets the defaults', async () => {
+  test('quirks: gemini gets no readTextFile, no session/load and no "always" answers; codex starts in full-access; qwen gets the defaults', async () => {
     const bin = tempDir();
     for (const name of ['gemini', 'codex-acp', 'qwen']) fakeAgent(bin, name);
     const { catalog } = catalogOn({ PATH: bin });
     expect(await catalog.resolve('gemini')).toMatchObject({
       ok: true,
-      value: { args: ['--acp'], quirks: { advertiseReadTextFile: false, trustLoadSession: false, initialModeId: null } },
+      value: { args: ['--acp'], quirks: { advertiseReadTextFile: false, trustLoadSession: false, initialModeId: null, acceptsAlwaysOptions: false } },
     });
     expect(await catalog.resolve('codex')).toMatchObject({ ok: true, value: { quirks: { initialModeId: 'full-access', advertiseReadTextFile: true } } });
     expect(await catalog.resolve('qwen')).toMatchObject({
       ok: true,
-      value: { quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true } },
+      value: { quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true, acceptsAlwaysOptions: true } },
     });
   });
 });

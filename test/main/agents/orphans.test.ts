@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { descendants, groupMembers, isAlive, waitForGroupGone } from '../../fixtures/processes.ts';
+import { descendants, groupMembers, isAlive, killGroup, waitForGroupGone } from '../../fixtures/processes.ts';
 import { testCore } from '../../helpers/core.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
 
@@ -36,6 +36,32 @@ describe('orphaned agents', () => {
       expect(next.store.db.prepare('SELECT count(*) FROM agent_processes').pluck().get()).toBe(0);
     } finally {
       bystander.kill('SIGKILL');
+    }
+  });
+
+  test('a terminal an agent opened is reaped by the next core after its core was killed', async () => {
+    const dataDir = tempDir();
+    const cwd = tempDir();
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'test/fixtures/core-terminal-child.ts', dataDir, cwd], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const terminalPid = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /TERMINAL_PID (\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`core child exited early with ${code}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    try {
+      // The terminal leads its own process group, so the core's death leaves it running.
+      expect(isAlive(terminalPid)).toBe(true);
+      const next = testCore({ dataDir });
+      expect(next.agents.reapedAtStart).toContain(terminalPid);
+      expect(await waitForGroupGone(terminalPid, 5_000)).toBe(true);
+    } finally {
+      await killGroup(terminalPid, 100);
     }
   });
 
