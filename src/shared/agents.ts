@@ -137,6 +137,8 @@ export const AgentEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('config-options'), options: z.array(ConfigOptionSchema) }),
   z.object({ kind: z.literal('session-info'), title: z.string().nullable() }),
   z.object({ kind: z.literal('usage'), usage: UsageSchema }),
+  /** What the agent's prompts may carry, learnt when its session opened. */
+  z.object({ kind: z.literal('capabilities'), canTakeImages: z.boolean() }),
   z.object({ kind: z.literal('notice'), level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 ]);
 export type AgentEvent = z.infer<typeof AgentEventSchema>;

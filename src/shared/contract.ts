@@ -112,6 +112,8 @@ export const SettingsSchema = z.object({
   queueLimit: z.number().int().min(1).max(1000).default(20),
   /** ACP agents the user added, beside the built-in ones. */
   customAgents: z.array(CustomAgentSchema).max(100).default([]),
+  /** Enter sends and Shift+Enter starts a new line; off: Enter is a new line and Ctrl/Cmd+Enter sends. */
+  enterSends: z.boolean().default(true),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = z
@@ -123,6 +125,7 @@ export const SettingsPatchSchema = z
     queueLimit: SettingsSchema.shape.queueLimit.unwrap(),
     archivedWorktreeRetentionDays: SettingsSchema.shape.archivedWorktreeRetentionDays.unwrap(),
     opencodeConfigOverlay: SettingsSchema.shape.opencodeConfigOverlay.unwrap().refine(isJsonObjectOrEmpty, 'must be a JSON object'),
+    enterSends: SettingsSchema.shape.enterSends.unwrap(),
   })
   .partial()
   .strict();

@@ -112,7 +112,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const endsEver = new Map<string, number>();
   const endedTwice = new Set<string>();
   let runStartedAt = '';
-  let lastRemovalAt = Date.now();
+  let hasRemoved = false;
+  const startedAt = Date.now();
 
   async function startCore(): Promise<void> {
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(repoRoot, 'test/fixtures/core-owner-child.ts'), dataDir], {
@@ -227,9 +228,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       2,
       'remove project + open it again',
       async () => {
-        // Rare: a removal takes its history with it, and the run needs history to check.
-        if (Date.now() - lastRemovalAt < 10_000) return;
-        lastRemovalAt = Date.now();
+        // Once, early: a removal takes its history with it, and the run needs history to check.
+        const elapsed = Date.now() - startedAt;
+        if (hasRemoved || elapsed < options.durationMs * 0.2 || elapsed > options.durationMs * 0.5) return;
+        hasRemoved = true;
         const path = pick(chats).projectPath;
         const listed = await call('projects.list', {});
         const project = listed.ok ? (listed.value as { id: string; path: string }[]).find((candidate) => candidate.path === path) : undefined;

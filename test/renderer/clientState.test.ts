@@ -6,7 +6,7 @@ import { initialClientState, reduceClient, type ClientState } from '../../src/re
 import { createEventPump } from '../../src/renderer/state/eventPump.ts';
 import { assistantTextOf } from '../../src/renderer/state/transcript.ts';
 
-const settings: WorkspaceSnapshot['settings'] = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, customAgents: [] };
+const settings: WorkspaceSnapshot['settings'] = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, customAgents: [], enterSends: true };
 
 function snapshot(seq: number, epoch = 'e1'): WorkspaceSnapshot {
   return {

@@ -32,6 +32,8 @@ export interface ExitInfo {
 export interface BackendCapabilities {
   readonly canResume: boolean;
   readonly canLoad: boolean;
+  /** The agent takes images in a prompt (ACP promptCapabilities.image). */
+  readonly canTakeImages: boolean;
   readonly modes: readonly { id: string; name: string }[];
   readonly currentModeId: string | null;
 }

@@ -230,7 +230,7 @@ export function createCore(options: CoreOptions): Core {
     'agents.processes': () => ok(agents.pool.list()),
     'agents.reset': (args) => ok({ reset: agents.pool.reset(args.chatId, args.agentId) }),
     'permissions.list': () => ok(agents.permissions.list()),
-    'permissions.answer': (args) => agents.permissions.answer(args.requestId, args.optionId, args.message),
+    'permissions.answer': (args) => answerPermission(args.requestId, args.optionId, args.message),
     'sessions.create': (args) => sessions.create(args),
     'sessions.rename': (args) => sessions.rename(args.sessionId, args.name),
     'sessions.archive': (args) => archiveSession(args.sessionId, args.confirm ?? false),
@@ -313,6 +313,22 @@ export function createCore(options: CoreOptions): Core {
       }
       return projects.remove(projectId);
     });
+  }
+
+  /**
+   * An answer with a message: opencode takes the message with the answer; the Agent Client
+   * Protocol has no place for one, so for an ACP agent it becomes the chat's next prompt.
+   */
+  async function answerPermission(requestId: string, optionId: string | undefined, message: string | undefined): Promise<Result<{ answered: boolean }>> {
+    const request = agents.permissions.list().find((candidate) => candidate.id === requestId);
+    const answered = agents.permissions.answer(requestId, optionId, message);
+    if (!answered.ok || !request || !message || message.trim() === '') return answered;
+    const spec = agents.catalog.entry(request.agentId);
+    if (spec?.protocol !== 'acp') return answered;
+    const choice = request.options.find((option) => option.optionId === optionId)?.name ?? 'dismissed';
+    const sent = await turns.send(request.chatId, `About "${request.title}" (I answered: ${choice}): ${message.trim()}`);
+    if (!sent.ok) log(`the message about permission ${requestId} could not be queued: ${sent.error.message}`);
+    return answered;
   }
 
   /** Read in one synchronous step: every event up to `seq` is in it, none after. */

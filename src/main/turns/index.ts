@@ -305,6 +305,8 @@ export function createTurnService(deps: {
         return { configOptions: event.options };
       case 'commands':
         return { commands: event.commands.map((command) => ({ name: command.name, description: command.description })) };
+      case 'capabilities':
+        return { canTakeImages: event.canTakeImages };
       default:
         return undefined;
     }

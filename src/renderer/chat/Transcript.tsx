@@ -11,6 +11,7 @@ import { MessageView } from './MessageView.tsx';
 import { TurnState } from './TurnState.tsx';
 
 const nearEdgePx = 400;
+const pinnedWithinPx = 80;
 const anchorSaveMs = 500;
 
 export function Transcript({
@@ -34,15 +35,21 @@ export function Transcript({
   // One extra row at the end: the state of the latest turn (working…, failed, interrupted).
   const count = order.length + 1;
 
+  // Pinned: the user is reading the end, so new text and newly measured rows keep it in view.
+  const isPinned = useRef(true);
+  const lastScrollTop = useRef(0);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => 96,
     getItemKey: (index) => order[index] ?? 'turn-state',
+    // Older pages put before the rows keep the one being read where it is.
     anchorTo: 'end',
-    followOnAppend: true,
-    scrollEndThreshold: 80,
+    scrollEndThreshold: pinnedWithinPx,
     overscan: 6,
+    onChange: (instance) => {
+      if (isPinned.current && restored.current && !instance.isAtEnd()) instance.scrollToEnd();
+    },
   });
 
   // First show: where the tab was left, else the end.
@@ -51,6 +58,7 @@ export function Transcript({
     restored.current = true;
     const index = anchor ? order.indexOf(anchor.itemId) : -1;
     if (index >= 0 && anchor) {
+      isPinned.current = false;
       virtualizer.scrollToIndex(index, { align: 'start' });
       requestAnimationFrame(() => {
         if (scroller.current) scroller.current.scrollTop += anchor.offset;
@@ -60,18 +68,25 @@ export function Transcript({
     }
   }, [transcript, order, anchor, virtualizer]);
 
-  // New text while the user reads older messages: say so instead of moving them.
+  // New text: followed when the user reads the end, announced by a pill when they scrolled up.
   const lastMessage = order.at(-1);
-  const lastLength = lastMessage ? transcript?.messages[lastMessage]?.parts.length : 0;
-  useEffect(() => {
-    if (!virtualizer.isAtEnd()) setUnseen(true);
-  }, [lastMessage, lastLength, virtualizer]);
+  const lastParts = lastMessage ? transcript?.messages[lastMessage]?.parts : undefined;
+  useLayoutEffect(() => {
+    if (!restored.current) return;
+    if (isPinned.current) virtualizer.scrollToEnd();
+    else setUnseen(true);
+  }, [lastMessage, lastParts, virtualizer]);
 
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onScroll = useCallback(() => {
     const element = scroller.current;
     if (!element || !transcript) return;
-    if (virtualizer.isAtEnd()) setUnseen(false);
+    const distance = element.scrollHeight - element.scrollTop - element.clientHeight;
+    // Only the user scrolls up; growing content moves the end away without anyone scrolling.
+    if (distance <= pinnedWithinPx && !transcript.hasNewer) isPinned.current = true;
+    else if (element.scrollTop < lastScrollTop.current) isPinned.current = false;
+    lastScrollTop.current = element.scrollTop;
+    if (isPinned.current) setUnseen(false);
     if (!loading.current && element.scrollTop < nearEdgePx && transcript.hasOlder) {
       loading.current = true;
       void store.loadOlder(chatId).finally(() => (loading.current = false));
@@ -92,6 +107,7 @@ export function Transcript({
 
   function toEnd(): void {
     setUnseen(false);
+    isPinned.current = true;
     if (transcript?.hasNewer) void store.refreshChat(chatId).then(() => virtualizer.scrollToEnd());
     else virtualizer.scrollToEnd({ behavior: 'smooth' });
   }

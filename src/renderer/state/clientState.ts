@@ -17,6 +17,8 @@ export interface SessionLayout {
 export interface ChatMeta {
   readonly agents: readonly AgentContinuity[];
   readonly recentTurns: readonly Turn[];
+  /** The composer's unsent text as the core kept it when the chat was opened. */
+  readonly draft: string;
 }
 
 /** What became of a permission request: shown as a one-line record on its tool call. */
@@ -116,7 +118,7 @@ export function reduceClient(state: ClientState, action: ClientAction): ClientSt
       return {
         ...state,
         transcripts,
-        chatMeta: { ...state.chatMeta, [view.chat.id]: { agents: view.agents, recentTurns: view.recentTurns } },
+        chatMeta: { ...state.chatMeta, [view.chat.id]: { agents: view.agents, recentTurns: view.recentTurns, draft: state.chatMeta[view.chat.id]?.draft ?? view.draft } },
         chats: { ...state.chats, [view.chat.id]: view.chat },
         queues: { ...state.queues, [view.chat.id]: view.queue },
         activity: {

@@ -121,7 +121,8 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       setTimeout(() => {
         metaTimers.delete(chatId);
         void api.call('chats.get', { chatId, limit: 1 }).then((view) => {
-          if (view.ok) dispatch({ type: 'chat.meta', chatId, meta: { agents: view.value.agents, recentTurns: view.value.recentTurns } });
+          const draft = state.getState().client.chatMeta[chatId]?.draft ?? '';
+          if (view.ok) dispatch({ type: 'chat.meta', chatId, meta: { agents: view.value.agents, recentTurns: view.value.recentTurns, draft } });
         });
       }, 150),
     );

@@ -244,7 +244,7 @@ function TabTitle({ store, sessionId, tab }: { store: AppStore; sessionId: strin
 function TabContent({ store, sessionId, tab, isVisible }: { store: AppStore; sessionId: string; tab: Tab; isVisible: boolean }) {
   switch (tab.kind) {
     case 'chat':
-      return tab.targetId ? <ChatTab store={store} chatId={tab.targetId} isVisible={isVisible} /> : null;
+      return tab.targetId ? <ChatTab store={store} sessionId={sessionId} chatId={tab.targetId} tabId={tab.id} /> : null;
     case 'changes':
       return <ChangesTab store={store} sessionId={sessionId} isVisible={isVisible} />;
     case 'terminal':

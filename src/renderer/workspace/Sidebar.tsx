@@ -14,14 +14,15 @@ export function sessionStatus(client: ClientState, sessionId: string): SessionSt
   const chats = Object.values(client.chats).filter((chat) => chat.sessionId === sessionId);
   const chatIds = new Set(chats.map((chat) => chat.id));
   if (Object.values(client.permissions).some((request) => chatIds.has(request.chatId))) return 'waiting';
-  if (chats.some((chat) => client.activity[chat.id]?.lastEnded?.state === 'failed' && !client.activity[chat.id]?.running)) return 'failed';
+  const hasFailed = (chatId: string) => ['failed', 'interrupted'].includes(client.activity[chatId]?.lastEnded?.state ?? '') && !client.activity[chatId]?.running;
+  if (chats.some((chat) => hasFailed(chat.id))) return 'failed';
   if (chats.some((chat) => client.activity[chat.id]?.running)) return 'running';
   return 'idle';
 }
 
 const statusText: Record<SessionStatus, string> = {
   waiting: 'waiting for you',
-  failed: 'a turn failed',
+  failed: 'a turn failed or was interrupted',
   running: 'an agent is working',
   idle: 'idle',
 };

@@ -10,6 +10,7 @@ import * as acp from '@agentclientprotocol/sdk/unstable';
 import type { AgentEvent, PermissionOption, SessionOrigin } from '../../../shared/agents.ts';
 import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { DisposableStore } from '../../lifecycle/index.ts';
+import { promptBlocks } from '../promptContent.ts';
 import type { AgentBackend, BackendCapabilities, ExitInfo, TurnInput, TurnOutcome } from '../backend.ts';
 import { createBackendBase, turnEnded, type OpenedSession, type StartAttempt } from '../backendBase.ts';
 import type { AgentLaunchSpec } from '../catalog/index.ts';
@@ -19,7 +20,7 @@ import { launchAgentProcess, type AgentProcess } from './agentProcess.ts';
 import { createClientApp } from './clientHandlers.ts';
 import { errorText } from './errors.ts';
 import { handshake, type Handshake } from './handshake.ts';
-import { createUpdateMapper, type UpdateMapper } from './mapUpdate.ts';
+import { createUpdateMapper, toConfigOption, type UpdateMapper } from './mapUpdate.ts';
 import { createTerminalHost } from './terminalHost.ts';
 import { createWorkspaceFs } from './workspaceFs.ts';
 
@@ -197,6 +198,8 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
     if (capabilities.modes.length > 0) {
       between.set('mode', { kind: 'mode', modeId: capabilities.currentModeId ?? '', available: capabilities.modes.map((mode) => ({ ...mode })) });
     }
+    between.set('capabilities', { kind: 'capabilities', canTakeImages: capabilities.canTakeImages });
+    if (configOptions.length > 0) between.set('config', { kind: 'config-options', options: configOptions.map(toConfigOption) });
     options.onSession(opened.sessionId);
   }
 
@@ -244,9 +247,16 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
         }
       }
       running.isPromptSent = true;
+      const attached = promptBlocks(input.attachments, options.cwd, capabilities?.canTakeImages ?? false, options.spec.name);
+      for (const message of attached.refused) settingsNotices.push({ kind: 'notice', level: 'warning', message });
       const request = current.connection.agent.request(acp.methods.agent.session.prompt, {
         sessionId: activeSession,
-        prompt: [{ type: 'text', text: input.text }],
+        prompt: [
+          { type: 'text', text: input.text },
+          ...attached.blocks.map((block): acp.ContentBlock =>
+            block.kind === 'file' ? { type: 'resource_link', uri: block.uri, name: block.name } : { type: 'image', mimeType: block.mimeType, data: block.data },
+          ),
+        ],
       });
       const busyTimer = setTimeout(() => announceBusy(running), timings.busyAnnounceMs);
       busyTimer.unref();
@@ -330,7 +340,10 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       current.connection.agent.request(acp.methods.agent.session.setConfigOption, { sessionId: activeSession, configId: modelOption.id, value: input.model }),
       signal,
     );
-    if (selected.kind === 'value') configOptions = selected.value.configOptions ?? configOptions;
+    if (selected.kind === 'value') {
+      configOptions = selected.value.configOptions ?? configOptions;
+      emit({ kind: 'config-options', options: configOptions.map(toConfigOption) });
+    }
     else if (selected.kind === 'rejected') emit({ kind: 'notice', level: 'warning', message: `Could not select model "${input.model}": ${errorText(selected.error)}` });
   }
 

@@ -81,6 +81,7 @@ export async function handshake(options: HandshakeOptions): Promise<Result<Hands
   let capabilities: BackendCapabilities = {
     canResume,
     canLoad,
+    canTakeImages: init.agentCapabilities?.promptCapabilities?.image === true,
     modes: opened.modes?.availableModes.map((mode) => ({ id: mode.id, name: mode.name })) ?? [],
     currentModeId: opened.modes?.currentModeId ?? null,
   };

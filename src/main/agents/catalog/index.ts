@@ -31,6 +31,8 @@ export interface AgentCatalog {
   add(agent: CustomAgent): Promise<Result<AgentDescriptor>>;
   /** Built-in agents cannot be removed ('invalid-arguments'); an unknown id is 'not-found'. */
   remove(agentId: AgentId): Result<{ removed: boolean }>;
+  /** What the catalog knows of an agent without looking for its executable. */
+  entry(agentId: string): { readonly id: string; readonly name: string; readonly protocol: 'acp' | 'opencode-server' } | undefined;
 }
 
 /** One entry of the catalog before detection, whatever its source. */
@@ -126,6 +128,11 @@ export function createAgentCatalog(deps: {
       );
       if (!written.ok) return written;
       return ok(await describe(fromCustom(added), undefined));
+    },
+
+    entry(agentId) {
+      const found = entries().find((candidate) => candidate.id === agentId);
+      return found ? { id: found.id, name: found.name, protocol: found.protocol } : undefined;
     },
 
     remove(agentId) {

@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentEvent, SessionOrigin } from '../../../shared/agents.ts';
 import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { DisposableStore } from '../../lifecycle/index.ts';
+import { promptBlocks } from '../promptContent.ts';
 import type { AgentBackend, BackendContext, ExitInfo, TurnInput, TurnOutcome } from '../backend.ts';
 import { createBackendBase, turnEnded, type OpenedSession, type StartAttempt } from '../backendBase.ts';
 import { createTurnMapper, errorText, sessionTitle } from './mapEvent.ts';
@@ -100,6 +101,7 @@ export function createOpencodeBackend(options: OpencodeBackendOptions): AgentBac
   }
 
   async function openSession(current: OpencodeServerHandle): Promise<Result<OpenedSession>> {
+    between.set('capabilities', { kind: 'capabilities', canTakeImages: true });
     const previous = storedSessionId;
     if (previous) {
       try {
@@ -150,10 +152,20 @@ export function createOpencodeBackend(options: OpencodeBackendOptions): AgentBac
     const onAbort = () => void cancel();
     signal?.addEventListener('abort', onAbort);
     try {
+      // opencode's models take images through their provider; a file goes as a link it reads.
+      const attached = promptBlocks(input.attachments, options.cwd, true, spec.name);
+      for (const message of attached.refused) onEvent({ kind: 'notice', level: 'warning', message });
       const request = current.client.session.promptAsync({
         sessionID: activeSession,
         messageID: userMessageId,
-        parts: [{ type: 'text', text: input.text }],
+        parts: [
+          { type: 'text', text: input.text },
+          ...attached.blocks.map((block) =>
+            block.kind === 'file'
+              ? { type: 'file' as const, mime: 'text/plain', url: block.uri, filename: block.name }
+              : { type: 'file' as const, mime: block.mimeType, url: `data:${block.mimeType};base64,${block.data}`, filename: 'image' },
+          ),
+        ],
         ...turnSettings(input, onEvent),
       });
       // Announced once the request has gone out, so subscribers' work never delays the agent.
@@ -310,7 +322,7 @@ export function createOpencodeBackend(options: OpencodeBackendOptions): AgentBac
     kind: 'opencode',
     state: base.state,
     pid: () => live?.handle.pid ?? null,
-    capabilities: () => (live ? { canResume: true, canLoad: false, modes: [], currentModeId: null } : null),
+    capabilities: () => (live ? { canResume: true, canLoad: false, canTakeImages: true, modes: [], currentModeId: null } : null),
     ensureSession,
     prompt,
     cancel,
