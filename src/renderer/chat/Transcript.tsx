@@ -32,25 +32,35 @@ export function Transcript({
   const loading = useRef(false);
   const restored = useRef(false);
   const order = transcript?.order ?? [];
-  // One extra row at the end: the state of the latest turn (working…, failed, interrupted).
-  const count = order.length + 1;
+  const count = order.length;
 
-  // Pinned: the user is reading the end, so new text and newly measured rows keep it in view.
+  // Pinned: the user is reading the end. Known from their scrolling alone: asking the list where
+  // it is would force a layout on every streamed delta.
   const isPinned = useRef(true);
   const lastScrollTop = useRef(0);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => 96,
-    getItemKey: (index) => order[index] ?? 'turn-state',
-    // Older pages put before the rows keep the one being read where it is.
+    getItemKey: (index) => order[index] ?? index,
+    // Older pages put before the rows keep the one being read where it is; a viewport at the end
+    // stays there as the last message grows, and follows new ones.
     anchorTo: 'end',
+    followOnAppend: true,
     scrollEndThreshold: pinnedWithinPx,
     overscan: 6,
-    onChange: (instance) => {
-      if (isPinned.current && restored.current && !instance.isAtEnd()) instance.scrollToEnd();
-    },
   });
+
+  // The list got shorter (a permission card or the queue opened below it): keep the end in view.
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => {
+      if (isPinned.current && restored.current) virtualizer.scrollToEnd();
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [virtualizer]);
 
   // First show: where the tab was left, else the end.
   useLayoutEffect(() => {
@@ -68,14 +78,12 @@ export function Transcript({
     }
   }, [transcript, order, anchor, virtualizer]);
 
-  // New text: followed when the user reads the end, announced by a pill when they scrolled up.
+  // New text while the user reads older messages: a pill says so instead of moving them.
   const lastMessage = order.at(-1);
   const lastParts = lastMessage ? transcript?.messages[lastMessage]?.parts : undefined;
-  useLayoutEffect(() => {
-    if (!restored.current) return;
-    if (isPinned.current) virtualizer.scrollToEnd();
-    else setUnseen(true);
-  }, [lastMessage, lastParts, virtualizer]);
+  useEffect(() => {
+    if (restored.current && !isPinned.current) setUnseen(true);
+  }, [lastMessage, lastParts]);
 
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const onScroll = useCallback(() => {
@@ -96,7 +104,7 @@ export function Transcript({
     }
     if (saveTimer.current) clearTimeout(saveTimer.current);
     saveTimer.current = setTimeout(() => {
-      if (virtualizer.isAtEnd() && !transcript.hasNewer) return onAnchor(null);
+      if (isPinned.current && !transcript.hasNewer) return onAnchor(null);
       const first = virtualizer.getVirtualItems().find((item) => item.end > element.scrollTop);
       const itemId = first ? order[first.index] : undefined;
       if (first && itemId) onAnchor({ itemId, offset: Math.round(element.scrollTop - first.start) });
@@ -123,11 +131,16 @@ export function Transcript({
             const message: Message | undefined = id ? transcript.messages[id] : undefined;
             return (
               <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="transcript-row" style={{ transform: `translateY(${item.start}px)` }}>
-                {message ? <MessageView store={store} message={message} isStreaming={message.turnId !== null && message.turnId === runningTurnId && message.role === 'assistant'} /> : <TurnState store={store} chatId={chatId} />}
+                {message && <MessageView store={store} message={message} isStreaming={message.turnId !== null && message.turnId === runningTurnId && message.role === 'assistant'} />}
               </div>
             );
           })}
         </div>
+        {!transcript.hasNewer && (
+          <div className="transcript-end">
+            <TurnState store={store} chatId={chatId} />
+          </div>
+        )}
       </div>
       {hasUnseen && (
         <button type="button" className="new-messages" onClick={toEnd}>

@@ -36,6 +36,9 @@ export interface WindowState {
   readonly agents: { readonly version: number; readonly list: readonly AgentDescriptor[] } | undefined;
 }
 
+/** Messages read per page while scrolling a long chat: a few screens, one round trip. */
+const historyPage = 100;
+
 export const layoutTimings = {
   /** Resizes and scroll positions come in bursts; one write per this much quiet. */
   saveDebounceMs: 300,
@@ -374,7 +377,7 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       const oldest = transcript?.order[0];
       const ordinal = oldest ? transcript.messages[oldest]?.ordinal : undefined;
       if (!transcript?.hasOlder || ordinal === undefined) return;
-      const page = await api.call('chats.history', { chatId, before: ordinal });
+      const page = await api.call('chats.history', { chatId, before: ordinal, limit: historyPage });
       if (!page.ok) return reportError('Could not load older messages', page.error);
       dispatch({ type: 'chat.history', chatId, direction: 'older', ...page.value });
     },
@@ -383,7 +386,7 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       const newest = transcript?.order.at(-1);
       const ordinal = newest ? transcript?.messages[newest]?.ordinal : undefined;
       if (!transcript?.hasNewer || ordinal === undefined) return;
-      const page = await api.call('chats.history', { chatId, after: ordinal });
+      const page = await api.call('chats.history', { chatId, after: ordinal, limit: historyPage });
       if (!page.ok) return reportError('Could not load newer messages', page.error);
       dispatch({ type: 'chat.history', chatId, direction: 'newer', ...page.value });
       // Back at the live end: messages created meanwhile were not applied; read the end again.
