@@ -168,8 +168,8 @@ export const benchmarks: Benchmark[] = [
         const { command, args, env } = scriptedAgentCommand({ default: { steps: [{ type: 'echo' }] } });
         unwrap(await rig.core.api.call('agents.add', { agent: { id: 'scripted', name: 'Scripted', command, args, env } }));
         const big = await prepare(rig, 'Big', HISTORY);
-        const small = await prepare(rig, 'Small', SMALL);
-        const empty = await prepare(rig, 'Empty', 1);
+        await prepare(rig, 'Small', SMALL);
+        await prepare(rig, 'Empty', 1);
         const page = await rig.openApp();
 
         const bigOpen: number[] = [];
