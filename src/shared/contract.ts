@@ -10,7 +10,7 @@ import {
   PermissionOutcomeSchema,
   PermissionRequestSchema,
 } from './agents.ts';
-import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSchema, ChangeSetSummarySchema, SessionWorkspaceSchema } from './changes.ts';
+import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSummarySchema, ChangeSetViewSchema, SessionWorkspaceSchema } from './changes.ts';
 import { AgentContinuitySchema, AttachmentSchema, ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
 import { LayoutEnvelopeSchema } from './layout.ts';
 
@@ -323,11 +323,22 @@ export const commands = {
     result: z.object({ saved: z.boolean() }),
   },
   'sessions.diskUsage': { args: NoArgs, result: z.array(z.object({ sessionId: z.string(), bytes: z.number() })) },
-  'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetSchema },
+  'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetViewSchema },
   /** Applies hunks or files to the project, all or nothing; a conflict fails with kind `conflict`. */
   'changes.apply': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ApplyOutcomeSchema },
-  /** Reverts hunks or files in the session's worktree. */
-  'changes.reject': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ChangeSetSummarySchema },
+  /**
+   * Reverts hunks or files in the session's worktree. With a reason, the reason is queued as the
+   * next prompt of each chat whose turn made a rejected change.
+   */
+  'changes.reject': {
+    args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional(), reason: z.string().trim().min(1).max(10_000).optional() }).strict(),
+    result: ChangeSetSummarySchema,
+  },
+  /** Marks a file of the pending change set reviewed (or not); the mark lasts until the file changes. */
+  'changes.review': {
+    args: z.object({ sessionId: IdArg, path: z.string().min(1).max(4096), reviewed: z.boolean() }).strict(),
+    result: z.object({ reviewed: z.boolean() }),
+  },
   'changes.commit': { args: z.object({ sessionId: IdArg, message: z.string().trim().min(1).max(10_000) }).strict(), result: z.object({ commit: z.string() }) },
   'sessions.list': {
     args: z.object({ projectId: ProjectIdSchema, includeArchived: z.boolean().optional() }).strict(),

@@ -22,6 +22,8 @@ import type { Session } from '../../shared/chats.ts';
 import { createAgents, type Agents, type AgentsOptions } from '../agents/index.ts';
 import { createEventBus, type EventBus } from '../events/index.ts';
 import { createWorkspaceFiles } from '../files/index.ts';
+import { createReviewMarks } from '../reviews/index.ts';
+import type { ChangeSelection, ChangeSetSummary, ChangeSetView } from '../../shared/changes.ts';
 import { createProjectService } from '../projects/index.ts';
 import { createSessionService, type SessionService } from '../sessions/index.ts';
 import { createSettingsService, type SettingsService } from '../settings/index.ts';
@@ -167,6 +169,7 @@ export function createCore(options: CoreOptions): Core {
     },
   });
   const workspaceFiles = createWorkspaceFiles();
+  const reviews = createReviewMarks(store);
   const turns = createTurnService({
     store,
     unitOfWork,
@@ -249,9 +252,18 @@ export function createCore(options: CoreOptions): Core {
     },
     'sessions.layout.get': (args) => sessions.layout(args.sessionId),
     'sessions.layout.set': (args) => sessions.saveLayout(args.sessionId, args.layout, args.writer),
-    'changes.get': (args) => withWorktree(args.sessionId, () => worktrees.changes(args.sessionId)),
+    'changes.get': (args) => withWorktree(args.sessionId, () => describedChanges(args.sessionId)),
+    'changes.review': (args) =>
+      withWorktree(args.sessionId, async () => {
+        const changes = await worktrees.changes(args.sessionId);
+        if (!changes.ok) return changes;
+        const file = changes.value.files.find((candidate) => candidate.path === args.path);
+        if (!file) return fail('not-found', `${args.path} has no pending change in this session.`);
+        reviews.set(args.sessionId, file, args.reviewed);
+        return ok({ reviewed: args.reviewed });
+      }),
     'changes.apply': (args) => withWorktree(args.sessionId, () => worktrees.apply(args.sessionId, args.selection ?? {})),
-    'changes.reject': (args) => withWorktree(args.sessionId, () => worktrees.reject(args.sessionId, args.selection ?? {})),
+    'changes.reject': (args) => withWorktree(args.sessionId, () => rejectChanges(args.sessionId, args.selection ?? {}, args.reason)),
     'changes.commit': (args) => withWorktree(args.sessionId, () => worktrees.commit(args.sessionId, args.message)),
     'sessions.list': (args) => ok(sessions.list(args.projectId, args.includeArchived ?? false)),
     'sessions.get': (args) => sessions.withChats(args.sessionId),
@@ -355,6 +367,48 @@ export function createCore(options: CoreOptions): Core {
       permissions: agents.permissions.list(),
       processes: agents.pool.list(),
     };
+  }
+
+  /** The change set as a window shows it: reviewed marks, and the turns its changes came from. */
+  async function describedChanges(sessionId: string): Promise<Result<ChangeSetView>> {
+    const changes = await worktrees.changes(sessionId);
+    if (!changes.ok) return changes;
+    const turnIds = new Set<string>();
+    for (const file of changes.value.files) {
+      if (file.attribution) turnIds.add(file.attribution.turnId);
+      for (const hunk of file.hunks) if (hunk.attribution) turnIds.add(hunk.attribution.turnId);
+    }
+    const described = [...turnIds].flatMap((turnId) => {
+      const turn = turns.turn(turnId);
+      return turn ? [{ id: turn.id, chatId: turn.chatId, agentId: turn.agentId, number: turns.numberInChat(turn.id), prompt: turn.prompt }] : [];
+    });
+    return ok({ ...changes.value, files: reviews.mark(sessionId, changes.value.files), turns: described });
+  }
+
+  /**
+   * Rejects, and with a reason tells each chat whose turn made a rejected change, as its next
+   * prompt, so the agent that made it hears why.
+   */
+  async function rejectChanges(sessionId: string, selection: ChangeSelection, reason: string | undefined): Promise<Result<ChangeSetSummary>> {
+    const before = reason ? await worktrees.changes(sessionId) : undefined;
+    const rejected = await worktrees.reject(sessionId, selection);
+    if (!rejected.ok || !reason || !before?.ok) return rejected;
+    const isEverything = selection.hunkIds === undefined && selection.files === undefined;
+    const hunkIds = new Set(selection.hunkIds ?? []);
+    const files = new Set(selection.files ?? []);
+    const byChat = new Map<string, Set<string>>();
+    for (const file of before.value.files) {
+      const marks = isEverything || files.has(file.path) ? [file.attribution, ...file.hunks.map((hunk) => hunk.attribution)] : file.hunks.filter((hunk) => hunkIds.has(hunk.id)).map((hunk) => hunk.attribution);
+      for (const mark of marks) {
+        const chatId = mark ? turns.turn(mark.turnId)?.chatId : undefined;
+        if (chatId) byChat.set(chatId, (byChat.get(chatId) ?? new Set()).add(file.path));
+      }
+    }
+    for (const [chatId, paths] of byChat) {
+      const sent = await turns.send(chatId, `I rejected your change to ${[...paths].join(', ')} because ${reason}`);
+      if (!sent.ok) log(`the reason for rejecting changes could not be sent to chat ${chatId}: ${sent.error.message}`);
+    }
+    return rejected;
   }
 
   /** Change-set commands need a session that works in a worktree; say so plainly otherwise. */

@@ -271,4 +271,19 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE turns ADD COLUMN attachments TEXT;
     `,
   },
+  {
+    version: 9,
+    name: 'reviewed marks',
+    sql: `
+      -- A file of a pending change set the user marked reviewed, with the digest of its change
+      -- then: the mark counts only while the change is the same.
+      CREATE TABLE change_reviews (
+        session_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, path)
+      );
+    `,
+  },
 ];

@@ -51,6 +51,8 @@ export interface TurnService {
   removeQueued(turnId: string): Result<Turn[]>;
   clearQueue(chatId: string): Result<Turn[]>;
   turn(turnId: string): Turn | undefined;
+  /** The turn's place in its chat (1 for its first). */
+  numberInChat(turnId: string): number;
   /** Resolves when the turn has ended (at once for an ended turn). */
   whenEnded(turnId: string): Promise<Turn | undefined>;
   /**
@@ -465,6 +467,7 @@ export function createTurnService(deps: {
       );
     },
     turn: (turnId) => turns.turn(turnId),
+    numberInChat: (turnId) => turns.numberInChat(turnId),
     whenEnded(turnId) {
       const turn = turns.turn(turnId);
       if (!turn || (turn.state !== 'queued' && turn.state !== 'running')) return Promise.resolve(turn);

@@ -89,6 +89,9 @@ export function createTurnStore(store: Store) {
     runningOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state = 'running'"),
     queueOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state = 'queued' ORDER BY queue_position, created_at"),
     recentOfChat: db.prepare<[string, number], TurnRow>('SELECT * FROM (SELECT rowid AS r, * FROM turns WHERE chat_id = ? ORDER BY rowid DESC LIMIT ?) ORDER BY r'),
+    numberInChat: db.prepare<[{ id: string }], { number: number }>(
+      'SELECT COUNT(*) AS number FROM turns WHERE chat_id = (SELECT chat_id FROM turns WHERE id = @id) AND rowid <= (SELECT rowid FROM turns WHERE id = @id)',
+    ),
     lastEndedOfChat: db.prepare<[string], TurnRow>("SELECT * FROM turns WHERE chat_id = ? AND state NOT IN ('queued', 'running') ORDER BY rowid DESC LIMIT 1"),
     allRunning: db.prepare<[], TurnRow & { owner: string | null }>("SELECT * FROM turns WHERE state = 'running'"),
     chatsWithQueue: db.prepare<[], { chat_id: string }>("SELECT DISTINCT chat_id FROM turns WHERE state = 'queued'"),
@@ -201,6 +204,8 @@ export function createTurnStore(store: Store) {
       return row ? toTurn(row) : undefined;
     },
     queue: (chatId: string): Turn[] => statements.queueOfChat.all(chatId).map(toTurn),
+    /** The turn's place in its chat: 1 for the chat's first turn. */
+    numberInChat: (turnId: string): number => statements.numberInChat.get({ id: turnId })?.number ?? 0,
     lastEnded(chatId: string): Turn | undefined {
       const row = statements.lastEndedOfChat.get(chatId);
       return row ? toTurn(row) : undefined;
