@@ -125,6 +125,8 @@ export const ChangeTurnSchema = z.object({
   /** The turn's place in its chat: 1 for the chat's first. */
   number: z.number().int(),
   prompt: z.string(),
+  /** The turn's prompt in the transcript, where a link to the turn lands. */
+  messageId: z.string().nullable(),
 });
 export type ChangeTurn = z.infer<typeof ChangeTurnSchema>;
 

@@ -334,6 +334,11 @@ export const commands = {
     args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional(), reason: z.string().trim().min(1).max(10_000).optional() }).strict(),
     result: ChangeSetSummarySchema,
   },
+  /**
+   * Records the worktree as it is now: edits no turn made (yours, in an editor or a terminal)
+   * join the change set attributed to "you".
+   */
+  'changes.refresh': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetSummarySchema },
   /** Marks a file of the pending change set reviewed (or not); the mark lasts until the file changes. */
   'changes.review': {
     args: z.object({ sessionId: IdArg, path: z.string().min(1).max(4096), reviewed: z.boolean() }).strict(),

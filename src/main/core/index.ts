@@ -1,6 +1,7 @@
 // The composition root of the core: opens the store, wires the services, and answers every
 // contract command. It never imports electron, so Electron, `boocode serve` and the tests all
 // run exactly this object.
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import {
   commands,
@@ -253,6 +254,7 @@ export function createCore(options: CoreOptions): Core {
     'sessions.layout.get': (args) => sessions.layout(args.sessionId),
     'sessions.layout.set': (args) => sessions.saveLayout(args.sessionId, args.layout, args.writer),
     'changes.get': (args) => withWorktree(args.sessionId, () => describedChanges(args.sessionId)),
+    'changes.refresh': (args) => withWorktree(args.sessionId, () => recordEdits(args.sessionId)),
     'changes.review': (args) =>
       withWorktree(args.sessionId, async () => {
         const changes = await worktrees.changes(args.sessionId);
@@ -369,6 +371,18 @@ export function createCore(options: CoreOptions): Core {
     };
   }
 
+  /**
+   * The worktree's state recorded as the user's: what changed since the last recorded turn was
+   * made by no turn, so it is attributed to "you". Skipped while a turn runs in the session
+   * (what changes then is the agent's, recorded when the turn ends).
+   */
+  async function recordEdits(sessionId: string): Promise<Result<ChangeSetSummary>> {
+    const isTurnRunning = sessions.listChats(sessionId, true).some((chat) => turns.activity(chat.id).running !== null);
+    if (!isTurnRunning) return worktrees.recordTurn(sessionId, { turnId: `you:${randomUUID()}`, agentId: 'you' });
+    const summary = worktrees.summary(sessionId);
+    return summary ? ok(summary) : fail('invalid-state', 'A turn is running in this session; its changes are recorded when it ends.');
+  }
+
   /** The change set as a window shows it: reviewed marks, and the turns its changes came from. */
   async function describedChanges(sessionId: string): Promise<Result<ChangeSetView>> {
     const changes = await worktrees.changes(sessionId);
@@ -380,7 +394,7 @@ export function createCore(options: CoreOptions): Core {
     }
     const described = [...turnIds].flatMap((turnId) => {
       const turn = turns.turn(turnId);
-      return turn ? [{ id: turn.id, chatId: turn.chatId, agentId: turn.agentId, number: turns.numberInChat(turn.id), prompt: turn.prompt }] : [];
+      return turn ? [{ id: turn.id, chatId: turn.chatId, agentId: turn.agentId, number: turns.numberInChat(turn.id), prompt: turn.prompt, messageId: turn.userMessageId }] : [];
     });
     return ok({ ...changes.value, files: reviews.mark(sessionId, changes.value.files), turns: described });
   }

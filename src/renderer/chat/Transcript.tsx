@@ -51,6 +51,18 @@ export function Transcript({
     overscan: 6,
   });
 
+  // A link to a turn was followed: bring its prompt into sight.
+  const reveal = useWindow(store, (state) => (state.reveal?.chatId === chatId ? state.reveal : undefined));
+  useEffect(() => {
+    if (!reveal) return;
+    const index = order.indexOf(reveal.messageId);
+    if (index < 0) return;
+    isPinned.current = false;
+    virtualizer.scrollToIndex(index, { align: 'start' });
+    // Only the first look: later renders must not pull the list back there.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reveal?.at, transcript !== undefined]);
+
   // The list got shorter (a permission card or the queue opened below it): keep the end in view.
   useEffect(() => {
     const element = scroller.current;

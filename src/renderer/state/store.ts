@@ -32,6 +32,8 @@ export interface WindowState {
   readonly isOpeningProject: boolean;
   readonly isPaletteOpen: boolean;
   readonly dialog: DialogState | undefined;
+  /** A message a view should bring into sight (a link to a turn was followed). */
+  readonly reveal: { readonly chatId: string; readonly messageId: string; readonly at: number } | undefined;
   /** The agent catalog, read when first needed and again after it changes. */
   readonly agents: { readonly version: number; readonly list: readonly AgentDescriptor[] } | undefined;
 }
@@ -78,6 +80,8 @@ export interface AppStore {
   loadAgents(): Promise<readonly AgentDescriptor[]>;
   /** Installed agents, the ones used most recently first. */
   installedAgents(): readonly AgentDescriptor[];
+  /** Opens a chat's tab (or focuses it) scrolled to a message: a turn's prompt. */
+  revealTurn(sessionId: string, chatId: string, messageId: string | null): void;
   /** Creates a chat and opens it in a tab (in `paneId`, or the focused pane). */
   createChat(sessionId: string, agentId: string, paneId?: string): Promise<string | undefined>;
 
@@ -101,6 +105,7 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     isOpeningProject: false,
     isPaletteOpen: false,
     dialog: undefined,
+    reveal: undefined,
     agents: undefined,
   }));
   const api = connection.api;
@@ -343,6 +348,14 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     dismissLayoutNotice: (sessionId) => dispatch({ type: 'layout.noticeSeen', sessionId }),
     flushLayouts() {
       for (const sessionId of [...pendingSaves.keys()]) save(sessionId);
+    },
+    revealTurn(sessionId, chatId, messageId) {
+      store.changeLayout(sessionId, { type: 'open', kind: 'chat', targetId: chatId });
+      const tab = Object.values(state.getState().client.layouts[sessionId]?.layout.tabs ?? {}).find((candidate) => candidate.kind === 'chat' && candidate.targetId === chatId);
+      if (tab && messageId) {
+        store.changeLayout(sessionId, { type: 'remember', tabId: tab.id, memory: { scrollAnchor: { itemId: messageId, offset: 0 } } });
+        set({ reveal: { chatId, messageId, at: Date.now() } });
+      }
     },
     async loadAgents() {
       const { agents, client } = state.getState();

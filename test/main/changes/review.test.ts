@@ -39,7 +39,7 @@ describe('reviewing changes', () => {
     await expect.poll(async () => unwrap(await core.api.call('changes.get', { sessionId })).files.length).toBe(1);
     const changes = unwrap(await core.api.call('changes.get', { sessionId }));
     expect(changes.files[0]).toMatchObject({ path: 'a.txt', reviewed: false });
-    expect(changes.turns).toEqual([{ id: first.id, chatId, agentId: 'scripted', number: 1, prompt: 'first' }]);
+    expect(changes.turns).toEqual([{ id: first.id, chatId, agentId: 'scripted', number: 1, prompt: 'first', messageId: first.userMessageId }]);
 
     unwrap(await core.api.call('changes.review', { sessionId, path: 'a.txt', reviewed: true }));
     expect(unwrap(await core.api.call('changes.get', { sessionId })).files[0]?.reviewed).toBe(true);
