@@ -60,7 +60,6 @@ export function Transcript({
     isPinned.current = false;
     virtualizer.scrollToIndex(index, { align: 'start' });
     // Only the first look: later renders must not pull the list back there.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [reveal?.at, transcript !== undefined]);
 
   // The list got shorter (a permission card or the queue opened below it): keep the end in view.
