@@ -485,14 +485,30 @@ function describeIssues(error: z.ZodError): string {
 /** What a subscriber receives after its replay: live events, or a request to re-read snapshots. */
 export type SubscriptionMessage = { readonly kind: 'event'; readonly event: AppEvent } | { readonly kind: 'resync'; readonly lastSeq: number };
 
+/** An OS notification the window asks the desktop app to show; `id` comes back when it is clicked. */
+export const DesktopNotificationSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    title: z.string().min(1).max(200),
+    body: z.string().max(2000),
+  })
+  .strict();
+export type DesktopNotification = z.infer<typeof DesktopNotificationSchema>;
+
 /** Abilities only the desktop app has; absent in a browser. */
 export interface DesktopBridge {
   /** Shows the native folder picker; the chosen folder is opened as a project. Null when cancelled. */
   pickFolder(): Promise<Result<Project> | null>;
   /** The file-system path of a dropped file or folder (browsers never reveal it). */
   pathForFile(file: unknown): string;
-  /** Called when the application menu asks for "Open Folder…". */
-  onMenuOpenFolder(listener: () => void): () => void;
+  /** Called with a workspace command's id when the application menu runs it. */
+  onMenuCommand(listener: (commandId: string) => void): () => void;
+  /** Shows an OS notification (Electron's Notification, from the main process). */
+  notify(notification: DesktopNotification): void;
+  /** Called with a notification's id when the user clicks it (the window is focused first). */
+  onNotificationClick(listener: (id: string) => void): () => void;
+  /** The count on the dock or taskbar icon; 0 removes it. */
+  setBadgeCount(count: number): void;
 }
 
 export interface BooApi {

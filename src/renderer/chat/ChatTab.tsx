@@ -1,13 +1,16 @@
 // BooChat: one chat's transcript and its composer.
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message, Part } from '../../shared/chats.ts';
-import { useWindow, type AppStore } from '../state/store.ts';
+import { PermissionPrompt } from '../inbox/PermissionPrompt.tsx';
+import { useWindow, useWindowShallow, type AppStore } from '../state/store.ts';
 
 export function ChatTab({ store, chatId, isVisible }: { store: AppStore; chatId: string; isVisible: boolean }) {
   const transcript = useWindow(store, (state) => state.client.transcripts[chatId]);
   const chat = useWindow(store, (state) => state.client.chats[chatId]);
   const activity = useWindow(store, (state) => state.client.activity[chatId]);
   const list = useRef<HTMLDivElement>(null);
+  const permissions = useWindowShallow(store, (state) => Object.values(state.client.permissions).filter((request) => request.chatId === chatId));
+  const focusTurnId = useWindow(store, (state) => (state.focusTurn?.chatId === chatId ? state.focusTurn.turnId : undefined));
 
   useEffect(() => {
     void store.loadChat(chatId);
@@ -16,10 +19,21 @@ export function ChatTab({ store, chatId, isVisible }: { store: AppStore; chatId:
   useEffect(() => {
     if (transcript?.isStale) void store.refreshChat(chatId);
   }, [store, chatId, transcript?.isStale]);
+  const shownTurn = useRef<string | undefined>(undefined);
   useEffect(() => {
     const element = list.current;
-    if (element && isVisible) element.scrollTop = element.scrollHeight;
-  }, [transcript, isVisible]);
+    if (!element || !isVisible) return;
+    // Opened at a turn (from the inbox or a notification): that turn's first message comes into
+    // view once, and stays there until the user sends (which clears the focus turn).
+    if (focusTurnId && shownTurn.current === focusTurnId) return;
+    const target = focusTurnId ? element.querySelector(`[data-turn-id="${CSS.escape(focusTurnId)}"]`) : null;
+    if (target) {
+      target.scrollIntoView({ block: 'start' });
+      shownTurn.current = focusTurnId;
+      return;
+    }
+    element.scrollTop = element.scrollHeight;
+  }, [transcript, isVisible, focusTurnId]);
 
   if (!chat) return <div className="empty-state">This chat no longer exists.</div>;
   const messages = transcript ? transcript.order.map((id) => transcript.messages[id]).filter((message): message is Message => message !== undefined) : [];
@@ -31,7 +45,10 @@ export function ChatTab({ store, chatId, isVisible }: { store: AppStore; chatId:
         {!transcript && <p className="muted">Loading…</p>}
         {transcript && messages.length === 0 && <p className="empty-state">Say what you want {chat.agentId} to do.</p>}
         {messages.map((message) => (
-          <MessageView key={message.id} message={message} />
+          <MessageView key={message.id} message={message} isFocused={message.turnId !== null && message.turnId === focusTurnId} />
+        ))}
+        {permissions.map((request) => (
+          <PermissionPrompt key={request.id} store={store} request={request} />
         ))}
         {running && <p className="turn-state running">{running.agentId} is working…</p>}
         {!running && lastEnded && lastEnded.state !== 'completed' && (
@@ -52,9 +69,9 @@ export function ChatTab({ store, chatId, isVisible }: { store: AppStore; chatId:
   );
 }
 
-function MessageView({ message }: { message: Message }) {
+function MessageView({ message, isFocused }: { message: Message; isFocused: boolean }) {
   return (
-    <article className={`message ${message.role}`} aria-label={message.role === 'user' ? 'You' : (message.agentId ?? 'Agent')}>
+    <article className={`message ${message.role}`} aria-label={message.role === 'user' ? 'You' : (message.agentId ?? 'Agent')} data-turn-id={message.turnId ?? undefined} aria-current={isFocused ? 'true' : undefined}>
       {message.parts.map((part) => (
         <PartView key={part.id} part={part} />
       ))}
@@ -96,6 +113,7 @@ function PartView({ part }: { part: Part }) {
 
 function Composer({ store, chatId, isRunning }: { store: AppStore; chatId: string; isRunning: boolean }) {
   const [text, setText] = useState('');
+  const isEnterToSend = useWindow(store, (state) => state.client.settings?.enterToSend ?? true);
   async function send(event?: FormEvent): Promise<void> {
     event?.preventDefault();
     if (text.trim() === '') {
@@ -108,17 +126,20 @@ function Composer({ store, chatId, isRunning }: { store: AppStore; chatId: strin
     const sent = await store.call('chats.send', { chatId, text });
     if (!sent.ok) return store.reportError('Could not send', sent.error);
     setText('');
+    if (store.state.getState().focusTurn?.chatId === chatId) store.clearFocusTurn();
   }
   function onKeyDown(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      void send();
-    }
+    if (event.key !== 'Enter' || event.nativeEvent.isComposing) return;
+    // The "Enter sends" setting: Enter (Shift+Enter for a new line), or Ctrl/⌘+Enter.
+    const isSend = isEnterToSend ? !event.shiftKey : event.ctrlKey || event.metaKey;
+    if (!isSend) return;
+    event.preventDefault();
+    void send();
   }
   const label = text.trim() !== '' ? (isRunning ? 'Queue' : 'Send') : isRunning ? 'Stop' : 'Send';
   return (
     <form className="composer" onSubmit={(event) => void send(event)}>
-      <textarea aria-label="Message" rows={3} value={text} onChange={(event) => setText(event.target.value)} onKeyDown={onKeyDown} placeholder="Ask the agent…" />
+      <textarea aria-label="Message" rows={3} value={text} onChange={(event) => setText(event.target.value)} onKeyDown={onKeyDown} placeholder={isEnterToSend ? 'Ask the agent… (Enter sends, Shift+Enter for a new line)' : 'Ask the agent… (Ctrl+Enter sends)'} />
       <button type="submit" className="primary" disabled={label === 'Send' && text.trim() === ''}>
         {label}
       </button>

@@ -34,7 +34,17 @@ export interface WindowState {
   readonly dialog: DialogState | undefined;
   /** The agent catalog, read when first needed and again after it changes. */
   readonly agents: { readonly version: number; readonly list: readonly AgentDescriptor[] } | undefined;
+  /** The "needs you" panel is open. */
+  readonly isInboxOpen: boolean;
+  /** A screen shown in place of the workspace (settings, agents), until a session or project is picked. */
+  readonly screen: AppScreen | undefined;
+  /** The window is visible and focused: the user can see the chats on screen. */
+  readonly isAttentive: boolean;
+  /** The turn a chat view should bring into view once (opened from the inbox or a notification). */
+  readonly focusTurn: { readonly chatId: string; readonly turnId: string } | undefined;
 }
+
+export type AppScreen = 'settings' | 'agents';
 
 export const layoutTimings = {
   /** Resizes and scroll positions come in bursts; one write per this much quiet. */
@@ -63,6 +73,12 @@ export interface AppStore {
   restoreSession(sessionId: string): Promise<boolean>;
   openDialog(dialog: DialogState | undefined): void;
   setPaletteOpen(isOpen: boolean): void;
+  setInboxOpen(isOpen: boolean): void;
+  showScreen(screen: AppScreen | undefined): void;
+  /** Shows a chat: its session, its tab (opened in the focused pane when it has none), scrolled to `turnId`. */
+  openChat(chatId: string, turnId?: string): Promise<void>;
+  /** The chat view has brought the focused turn into view. */
+  clearFocusTurn(): void;
 
   /** Reads (or returns) a session's layout. */
   ensureLayout(sessionId: string): Promise<void>;
@@ -97,14 +113,22 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     isPaletteOpen: false,
     dialog: undefined,
     agents: undefined,
+    isInboxOpen: false,
+    screen: undefined,
+    isAttentive: typeof document === 'undefined' || (document.visibilityState === 'visible' && document.hasFocus()),
+    focusTurn: undefined,
   }));
   const api = connection.api;
   const set = (partial: Partial<WindowState>) => state.setState(partial);
   const dispatch = (action: ClientAction) => state.setState((current) => ({ client: reduceClient(current.client, action) }));
   const pump = createEventPump<AppEvent>((events) => {
     dispatch({ type: 'events', events, windowId });
-    // A session changed (created, archived, restored elsewhere): where it works may have too.
-    for (const event of events) if (event.type === 'workspace.session.changed') void readWorkspace(event.session.id);
+    for (const event of events) {
+      // A session changed (created, archived, restored elsewhere): where it works may have too.
+      if (event.type === 'workspace.session.changed') void readWorkspace(event.session.id);
+      // Only a live request moves the window; one replayed after a reconnect is old news.
+      if (event.type === 'workspace.project.revealed' && Date.now() - Date.parse(event.at) < revealFreshnessMs) store.selectProject(event.project.id);
+    }
   }, options.scheduler);
   async function readWorkspace(sessionId: string): Promise<void> {
     const workspace = await api.call('sessions.workspace', { sessionId });
@@ -133,8 +157,11 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     dispatch({ type: 'snapshot', snapshot: snapshot.value });
     const { client, sessionId } = state.getState();
     if (sessionId && !client.sessions[sessionId]) set({ sessionId: undefined });
-    // A reloaded window comes back to the session it showed.
-    if (isFirst && !sessionId) {
+    // A window opened for a folder (`boocode open`, a second launch) shows that project; a
+    // reloaded window comes back to the session it showed.
+    const asked = isFirst ? requestedProject() : undefined;
+    if (asked && client.projects.some((project) => project.id === asked)) set({ projectId: asked as ProjectId });
+    else if (isFirst && !sessionId) {
       const remembered = rememberedSelection();
       if (remembered.sessionId && client.sessions[remembered.sessionId]?.archivedAt === null) store.selectSession(remembered.sessionId);
       else if (remembered.projectId && client.projects.some((project) => project.id === remembered.projectId)) set({ projectId: remembered.projectId as ProjectId });
@@ -250,11 +277,11 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       if (sessionId && client.sessions[sessionId]?.projectId === projectId) set({ sessionId: undefined });
       return true;
     },
-    showOpenProject: () => set({ isOpeningProject: true, sessionId: undefined }),
-    selectProject: (projectId) => set({ projectId, sessionId: undefined, isOpeningProject: false }),
+    showOpenProject: () => set({ isOpeningProject: true, sessionId: undefined, screen: undefined }),
+    selectProject: (projectId) => set({ projectId, sessionId: undefined, isOpeningProject: false, screen: undefined }),
     selectSession(sessionId) {
       const session = sessionId ? state.getState().client.sessions[sessionId] : undefined;
-      set({ sessionId, isOpeningProject: false, projectId: (session?.projectId as ProjectId | undefined) ?? state.getState().projectId });
+      set({ sessionId, isOpeningProject: false, screen: undefined, projectId: (session?.projectId as ProjectId | undefined) ?? state.getState().projectId });
       if (sessionId) void store.ensureLayout(sessionId);
     },
     async createSession(input) {
@@ -293,6 +320,18 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     },
     openDialog: (dialog) => set({ dialog }),
     setPaletteOpen: (isPaletteOpen) => set({ isPaletteOpen }),
+    setInboxOpen: (isInboxOpen) => set({ isInboxOpen }),
+    showScreen: (screen) => set({ screen }),
+    async openChat(chatId, turnId) {
+      const chat = state.getState().client.chats[chatId];
+      if (!chat) return;
+      store.selectSession(chat.sessionId);
+      await store.ensureLayout(chat.sessionId);
+      // `open` focuses the chat's tab where it is, or opens one in the focused pane.
+      store.changeLayout(chat.sessionId, { type: 'open', kind: 'chat', targetId: chatId });
+      if (turnId) set({ focusTurn: { chatId, turnId } });
+    },
+    clearFocusTurn: () => set({ focusTurn: undefined }),
 
     async ensureLayout(sessionId) {
       if (state.getState().client.layouts[sessionId]) return;
@@ -375,6 +414,24 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
 }
 
 const selectionKey = 'boocode.selection';
+
+/** A reveal request older than this (replayed after a reconnect) no longer moves the window. */
+const revealFreshnessMs = 10_000;
+
+/** The project a window was opened for: `?project=<id>` in its address (set by the desktop app). */
+function requestedProject(): string | undefined {
+  try {
+    const url = new URL(window.location.href);
+    const projectId = url.searchParams.get('project') ?? undefined;
+    if (projectId === undefined) return undefined;
+    // Asked once: a reload comes back to whatever the user picked since.
+    url.searchParams.delete('project');
+    window.history.replaceState(window.history.state, '', url.href);
+    return projectId;
+  } catch {
+    return undefined; // no location (tests): nothing was asked for
+  }
+}
 
 function rememberSelection(selection: { sessionId: string | undefined; projectId: string | undefined }): void {
   try {
