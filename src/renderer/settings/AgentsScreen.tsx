@@ -3,7 +3,7 @@
 // validates them), the live agent processes (from `agent.process.changed`, with Stop and Reset),
 // and the disk the session worktrees take, with a clean-up of archived ones.
 import { X } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { AgentDescriptor, AgentProcessInfo } from '../../shared/agents.ts';
 import { useWindow, useWindowShallow, type AppStore } from '../state/store.ts';
 import { CustomAgentForm } from './CustomAgentForm.tsx';
@@ -89,7 +89,7 @@ function Catalog({ store }: { store: AppStore }) {
                     {agent.id} · {agent.source === 'builtin' ? 'built in' : 'your agent'} · {agent.protocol === 'acp' ? 'ACP' : 'opencode server'}
                   </span>
                 </td>
-                <td>{agent.resolvedPath === null ? <span className="agent-missing">not installed</span> : (agent.version ?? <span className="muted">unknown</span>)}</td>
+                <td className="agent-version">{agent.resolvedPath === null ? <span className="agent-missing">not installed</span> : (agent.version ?? <span className="muted">unknown</span>)}</td>
                 <td className="agent-where">{agent.resolvedPath ?? <InstallHint hint={agent.installHint} />}</td>
                 <td className="agent-actions">
                   {agent.source === 'custom' && (
@@ -116,7 +116,7 @@ function Catalog({ store }: { store: AppStore }) {
 function InstallHint({ hint }: { hint: string | null }) {
   if (!hint) return <span className="muted">not found</span>;
   const command = /^Install it with: (.+)$/.exec(hint)?.[1];
-  if (!command) return <span className="agent-hint">{hint}</span>;
+  if (!command) return <span className="agent-hint">{withLinks(hint)}</span>;
   return (
     <span className="agent-hint">
       Install with <code>{command}</code>
@@ -124,6 +124,19 @@ function InstallHint({ hint }: { hint: string | null }) {
         Copy
       </button>
     </span>
+  );
+}
+
+/** Web addresses in a hint become links; they open in the user's browser (the desktop app hands them over). */
+function withLinks(text: string): ReactNode[] {
+  return text.split(/(https:\/\/[^\s]+)/).map((part, index) =>
+    part.startsWith('https://') ? (
+      <a key={index} href={part} target="_blank" rel="noreferrer noopener">
+        {part}
+      </a>
+    ) : (
+      part
+    ),
   );
 }
 

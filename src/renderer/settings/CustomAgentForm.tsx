@@ -33,12 +33,14 @@ export function CustomAgentForm({ store, agent, onDone }: { store: AppStore; age
     }
   }
   if (effectiveId === '' && name.trim() !== '') problems.id = 'No id can be made from this name; type one.';
-  const [touched, setTouched] = useState<ReadonlySet<FieldName>>(new Set());
-  const shown = (field: FieldName) => (touched.has(field) ? problems[field] : undefined);
+  // Problems show from the first attempt to save on, then follow the typing. Showing them on blur
+  // would move the Add button away from under the pointer between press and release.
+  const [isAttempted, setAttempted] = useState(false);
+  const shown = (field: FieldName) => (isAttempted ? problems[field] : undefined);
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
-    setTouched(new Set(['name', 'id', 'command', 'args', 'env']));
+    setAttempted(true);
     if (!checked.success || !assignments.ok) return;
     setSaving(true);
     const saved = isEditing ? await store.call('agents.update', { agent: checked.data }) : await store.call('agents.add', { agent: checked.data });
@@ -65,35 +67,34 @@ export function CustomAgentForm({ store, agent, onDone }: { store: AppStore; age
     </div>
   );
   const described = (key: FieldName, hasHint: boolean) => [hasHint ? `${formId}-${key}-hint` : '', shown(key) ? `${formId}-${key}-problem` : ''].filter(Boolean).join(' ') || undefined;
-  const touch = (key: FieldName) => setTouched((before) => new Set([...before, key]));
 
   return (
     <form className="agent-form" aria-label={isEditing ? `Edit ${agent.name}` : 'Add an ACP agent'} onSubmit={(event) => void submit(event)} noValidate>
       <h3 className="agent-form-title">{isEditing ? `Edit ${agent.name}` : 'Add an ACP agent'}</h3>
       <p className="agent-field-hint">BooCode starts it as COMMAND ARGUMENTS… in the session's folder and speaks the Agent Client Protocol over its stdin and stdout.</p>
-      {field('name', 'Name', <input id={`${formId}-name`} type="text" value={name} aria-invalid={shown('name') ? true : undefined} aria-describedby={described('name', false)} onChange={(event) => setName(event.target.value)} onBlur={() => touch('name')} />)}
+      {field('name', 'Name', <input id={`${formId}-name`} type="text" value={name} aria-invalid={shown('name') ? true : undefined} aria-describedby={described('name', false)} onChange={(event) => setName(event.target.value)} />)}
       {field(
         'id',
         'Id',
-        <input id={`${formId}-id`} type="text" value={id} readOnly={isEditing} placeholder={agentIdFromName(name) || 'made from the name'} aria-invalid={shown('id') ? true : undefined} aria-describedby={described('id', true)} onChange={(event) => setId(event.target.value)} onBlur={() => touch('id')} />,
+        <input id={`${formId}-id`} type="text" value={id} readOnly={isEditing} placeholder={agentIdFromName(name) || 'made from the name'} aria-invalid={shown('id') ? true : undefined} aria-describedby={described('id', true)} onChange={(event) => setId(event.target.value)} />,
         isEditing ? 'Chats know the agent by its id, so it stays.' : 'Lowercase letters, digits, ".", "_" or "-". Leave it empty to make one from the name.',
       )}
       {field(
         'command',
         'Command',
-        <input id={`${formId}-command`} type="text" value={command} placeholder="my-agent" aria-invalid={shown('command') ? true : undefined} aria-describedby={described('command', true)} onChange={(event) => setCommand(event.target.value)} onBlur={() => touch('command')} />,
+        <input id={`${formId}-command`} type="text" value={command} placeholder="my-agent" aria-invalid={shown('command') ? true : undefined} aria-describedby={described('command', true)} onChange={(event) => setCommand(event.target.value)} />,
         "An absolute path, or a name looked up in the project's node_modules/.bin and then on PATH.",
       )}
       {field(
         'args',
         'Arguments',
-        <textarea id={`${formId}-args`} rows={2} value={args} placeholder="--acp" aria-invalid={shown('args') ? true : undefined} aria-describedby={described('args', true)} onChange={(event) => setArgs(event.target.value)} onBlur={() => touch('args')} />,
+        <textarea id={`${formId}-args`} rows={2} value={args} placeholder="--acp" aria-invalid={shown('args') ? true : undefined} aria-describedby={described('args', true)} onChange={(event) => setArgs(event.target.value)} />,
         'One per line.',
       )}
       {field(
         'env',
         'Environment',
-        <textarea id={`${formId}-env`} rows={2} value={env} placeholder="API_KEY=…" aria-invalid={shown('env') ? true : undefined} aria-describedby={described('env', true)} onChange={(event) => setEnv(event.target.value)} onBlur={() => touch('env')} />,
+        <textarea id={`${formId}-env`} rows={2} value={env} placeholder="API_KEY=…" aria-invalid={shown('env') ? true : undefined} aria-describedby={described('env', true)} onChange={(event) => setEnv(event.target.value)} />,
         'One KEY=VALUE per line, added to your environment for this agent only.',
       )}
       {serverProblem && (

@@ -55,7 +55,7 @@ export function SettingsScreen({ store }: { store: AppStore }) {
 
 function SettingRow({ store, field, value }: { store: AppStore; field: SettingField; value: Settings[SettingField['key']] }) {
   const id = useId();
-  const [draft, setDraft] = useState<string | undefined>();
+  const [draft, setDraft] = useState<string | boolean | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const [isSaving, setSaving] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -72,13 +72,18 @@ function SettingRow({ store, field, value }: { store: AppStore; field: SettingFi
     setSaving(true);
     const saved = await store.call('settings.set', { patch: { [field.key]: next } });
     setSaving(false);
-    if (!saved.ok) return setProblem(saved.error.message);
+    if (!saved.ok) {
+      // A switch or a choice goes back to what is stored; typed text stays for the user to fix.
+      if (field.control.kind === 'toggle' || field.control.kind === 'choice') setDraft(undefined);
+      return setProblem(saved.error.message);
+    }
     setProblem(undefined);
   }
 
   function change(input: string | boolean, delay: number): void {
     clearTimeout(timer.current);
-    if (typeof input === 'string') setDraft(input);
+    // Shown at once, until the stored value catches up (it comes back as an event).
+    setDraft(input);
     const parsed = parseSettingInput(field, input);
     if (!parsed.ok) return setProblem(parsed.message);
     setProblem(undefined);
@@ -90,14 +95,15 @@ function SettingRow({ store, field, value }: { store: AppStore; field: SettingFi
   const problemId = `${id}-problem`;
   const describedBy = problem ? `${descriptionId} ${problemId}` : descriptionId;
   const isDefault = JSON.stringify(value) === JSON.stringify(field.defaultValue);
-  const shown = draft ?? String(value ?? '');
+  const shown = typeof draft === 'string' ? draft : String(value ?? '');
+  const isOn = typeof draft === 'boolean' ? draft : value === true;
   const control = field.control;
   return (
     <div className={`setting${problem ? ' invalid' : ''}`}>
       <div className="setting-text">
         {control.kind === 'toggle' ? (
           <label className="setting-toggle">
-            <input type="checkbox" checked={value === true} aria-describedby={describedBy} onChange={(event) => change(event.target.checked, 0)} />
+            <input type="checkbox" checked={isOn} aria-describedby={describedBy} onChange={(event) => change(event.target.checked, 0)} />
             <span className="setting-title">{field.title}</span>
           </label>
         ) : (
@@ -116,7 +122,7 @@ function SettingRow({ store, field, value }: { store: AppStore; field: SettingFi
       </div>
       <div className="setting-control">
         {control.kind === 'choice' && (
-          <select id={id} value={String(value)} aria-describedby={describedBy} onChange={(event) => change(event.target.value, 0)}>
+          <select id={id} value={typeof draft === 'string' ? draft : String(value)} aria-describedby={describedBy} onChange={(event) => change(event.target.value, 0)}>
             {control.options.map((option) => (
               <option key={option} value={option}>
                 {choiceLabel(option)}
@@ -137,7 +143,7 @@ function SettingRow({ store, field, value }: { store: AppStore; field: SettingFi
             aria-describedby={describedBy}
             onChange={(event) => change(event.target.value, settingsTimings.saveDebounceMs)}
             onBlur={() => {
-              if (draft !== undefined && !problem) change(draft, 0);
+              if (typeof draft === 'string' && !problem) change(draft, 0);
             }}
           />
         )}
