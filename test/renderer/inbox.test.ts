@@ -8,6 +8,7 @@ import { defaultLayout } from '../../src/shared/layout.ts';
 import { initialClientState, reduceClient, type ClientState } from '../../src/renderer/state/clientState.ts';
 import type { WindowState } from '../../src/renderer/state/store.ts';
 import { inboxEntries, inboxOf, visibleChats } from '../../src/renderer/inbox/inboxModel.ts';
+import { newsToTell } from '../../src/renderer/inbox/notifications.ts';
 
 const session = (id: string, archivedAt: string | null = null): Session => ({ id, projectId: 'p', name: `Session ${id}`, usesWorktree: false, cwd: '/code/app', createdAt: '', updatedAt: '', archivedAt });
 const chat = (id: string, sessionId: string, seenTurnId: string | null = null): Chat => ({ id, sessionId, title: `Chat ${id}`, isTitleFromUser: true, agentId: 'qwen', createdAt: '', updatedAt: '', archivedAt: null, seenTurnId });
@@ -112,5 +113,27 @@ describe('the needs-you inbox', () => {
     const first = inboxOf(state);
     expect(inboxOf({ ...state, isPaletteOpen: true })).toBe(first);
     expect(inboxOf({ ...state, client: { ...client, chats: { ...client.chats } } })).not.toBe(first);
+  });
+});
+
+describe('what is worth a notification', () => {
+  test('a new entry is told once; one in a chat on screen, or of a kind turned off in the settings, is not told at all', () => {
+    const base = clientWith({
+      sessions: [session('a')],
+      chats: [chat('on-screen', 'a'), chat('elsewhere', 'a'), chat('asking', 'a')],
+      ended: [turn('t1', 'on-screen', 'completed', '2025-01-01T10:00:00Z'), turn('t2', 'elsewhere', 'completed', '2025-01-01T10:00:00Z'), turn('t3', 'asking', 'failed', '2025-01-01T10:00:00Z')],
+      permissions: [permission('r1', 'asking', '2025-01-01T11:00:00Z')],
+    });
+    const layout = defaultLayout(['on-screen', 'elsewhere', 'asking']);
+    const client = reduceClient(base, { type: 'layout.loaded', sessionId: 'a', layout, notice: null });
+    const known = new Set<string>();
+    expect(newsToTell(windowOf(client, { sessionId: 'a' }), known).map((entry) => entry.key)).toEqual(['permission:r1', 'turn:t3', 'turn:t2']);
+    expect(known).toEqual(new Set(['permission:r1', 'turn:t1', 'turn:t2', 'turn:t3']));
+    expect(newsToTell(windowOf(client, { sessionId: 'a' }), known)).toEqual([]);
+
+    const quiet = { ...client, settings: { ...SettingsSchema.parse({}), notifyOnFinish: false, notifyOnPermission: false } };
+    expect(newsToTell(windowOf(quiet, { sessionId: 'a' }), new Set()).map((entry) => entry.key)).toEqual(['turn:t3']);
+    // In a window in the background nothing is on screen: the finished turn of the first tab is news too.
+    expect(newsToTell(windowOf(client, { sessionId: 'a', isAttentive: false }), new Set()).map((entry) => entry.key)).toContain('turn:t1');
   });
 });

@@ -36,21 +36,12 @@ export function startNotifications(store: AppStore): () => void {
     const inputs = [client.permissions, client.activity, client.chats, client.sessions, state.sessionId, state.screen, state.isAttentive, client.layouts];
     if (inputs.every((input, index) => input === lastInputs[index])) return;
     lastInputs = inputs;
-    const entries = inboxEntries(client, new Set());
     // What was already waiting when the window opened is in the inbox, not news.
     if (!known) {
-      known = new Set(entries.map((entry) => entry.key));
+      known = new Set(inboxEntries(client, new Set()).map((entry) => entry.key));
       return;
     }
-    const visible = visibleChats(state);
-    for (const entry of entries) {
-      if (known.has(entry.key)) continue;
-      known.add(entry.key);
-      // The user is looking at that chat in a focused window: they see it happen.
-      if (visible.has(entry.chat.id)) continue;
-      if (client.settings?.[toggles[entry.kind]] === false) continue;
-      batcher.offer(candidateOf(entry));
-    }
+    for (const entry of newsToTell(state, known)) batcher.offer(candidateOf(entry));
   }
 
   function deliver(notification: BatchedNotification): void {
@@ -104,6 +95,24 @@ export function startNotifications(store: AppStore): () => void {
     stopClicks?.();
     batcher.dispose();
   };
+}
+
+/**
+ * Entries new to this window that are worth a notification; every new key is added to `known`
+ * whether told or not, so that an entry is considered once. Not told: one in a chat the user is
+ * looking at in a focused window (they see it happen), and kinds the settings turn off.
+ */
+export function newsToTell(state: WindowState, known: Set<string>): InboxEntry[] {
+  const visible = visibleChats(state);
+  const news: InboxEntry[] = [];
+  for (const entry of inboxEntries(state.client, new Set())) {
+    if (known.has(entry.key)) continue;
+    known.add(entry.key);
+    if (visible.has(entry.chat.id)) continue;
+    if (state.client.settings?.[toggles[entry.kind]] === false) continue;
+    news.push(entry);
+  }
+  return news;
 }
 
 function candidateOf(entry: InboxEntry): NotificationCandidate {
