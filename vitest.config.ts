@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Projects that can each be run alone: `unit` is fast and hermetic, `agents` starts real agent
 // processes against the scripted LLM, `chaos` drives a core through a minute of random failures,
-// `e2e` drives Chromium against a built `serve`.
+// `desktop` checks the shipped app (security scan, CSP, packaging), `e2e` drives Chromium against
+// a built `serve`.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -29,6 +30,15 @@ export default defineConfig({
           include: ['test/chaos/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The desktop app as it ships: the Electron security scan, the page's CSP as built, and
+          // the packaging configuration. Reads out/ (run `npm run build` first).
+          name: 'desktop',
+          include: ['test/desktop/**/*.test.ts'],
+          testTimeout: 120_000,
         },
       },
       {

@@ -29,6 +29,8 @@ export const ChatSchema = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   archivedAt: Timestamp.nullable(),
+  /** The latest ended turn the user has seen (on screen, or dismissed from the inbox); null for none. */
+  seenTurnId: z.string().nullable(),
 });
 export type Chat = z.infer<typeof ChatSchema>;
 

@@ -95,25 +95,76 @@ export type Project = z.infer<typeof ProjectSchema>;
 
 export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 
-/** User settings. Every field has a default, so a fresh data dir needs no setup. */
+/**
+ * User settings. Every field has a default, so a fresh data dir needs no setup. Each one a user
+ * may change carries a title, a description and a group (`.meta`): the settings screen is built
+ * from them (z.toJSONSchema), so a new setting shows up there once it is in both schemas.
+ */
 export const SettingsSchema = z.object({
-  theme: ThemeSchema.default('system'),
+  theme: ThemeSchema.default('system').meta({ title: 'Theme', description: 'Colours of the window: follow the system, or always light or dark.', group: 'Appearance' }),
   /** Idle warm agents kept beyond which the least recently used is stopped. */
-  maxWarmAgents: z.number().int().min(0).max(64).default(4),
+  maxWarmAgents: z.number().int().min(0).max(64).default(4).meta({
+    title: 'Warm agents',
+    description: 'Idle agent processes kept running between turns, so that the next turn starts at once. Past this many, the one used least recently is stopped; a busy agent never is.',
+    group: 'Agents',
+  }),
   /** Minutes an idle warm agent may live before it is stopped. */
-  agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15).meta({
+    title: 'Idle minutes',
+    description: 'Minutes an idle agent process stays warm before it is stopped. Its next turn starts a new one and resumes the conversation where the agent can.',
+    group: 'Agents',
+  }),
   /** Seconds a permission prompt waits for an answer before it is dismissed; 0 waits forever. */
-  permissionTimeoutSeconds: z.number().int().min(0).max(24 * 60 * 60).default(0),
+  permissionTimeoutSeconds: z.number().int().min(0).max(24 * 60 * 60).default(0).meta({
+    title: 'Permission timeout (seconds)',
+    description: 'How long a permission request waits for your answer before it is dismissed (the agent is told no). 0 waits for as long as it takes.',
+    group: 'Agents',
+  }),
   /** Days an archived session's worktree directory is kept before it is removed (its hidden ref stays). */
-  archivedWorktreeRetentionDays: z.number().int().min(0).max(3650).default(7),
+  archivedWorktreeRetentionDays: z.number().int().min(0).max(3650).default(7).meta({
+    title: 'Keep archived worktrees (days)',
+    description: "Days an archived session's worktree folder stays on disk. Then the folder is removed; its work stays in a hidden ref of the project, so restoring the session brings it back.",
+    group: 'Sessions',
+  }),
   /** Merged into OPENCODE_CONFIG_CONTENT of every opencode server BooCode starts (JSON); empty for none. */
-  opencodeConfigOverlay: z.string().max(100_000).default(''),
+  opencodeConfigOverlay: z.string().max(100_000).default('').meta({
+    title: 'opencode configuration overlay',
+    description: 'A JSON object merged into the configuration of every opencode server BooCode starts (providers, models, permissions…). Leave it empty for none. Applies to servers started from now on.',
+    group: 'Agents',
+    contentMediaType: 'application/json',
+  }),
   /** Prompts a chat may hold waiting behind its running turn. */
-  queueLimit: z.number().int().min(1).max(1000).default(20),
+  queueLimit: z.number().int().min(1).max(1000).default(20).meta({
+    title: 'Queue limit',
+    description: 'Prompts a chat may hold waiting behind its running turn.',
+    group: 'Chats',
+  }),
+  /** Enter sends (Shift+Enter is a new line); off, Enter is a new line and Ctrl/⌘+Enter sends. */
+  enterToSend: z.boolean().default(true).meta({
+    title: 'Enter sends',
+    description: 'Enter sends the message and Shift+Enter starts a new line. Off: Enter starts a new line and Ctrl+Enter (⌘+Enter on a Mac) sends.',
+    group: 'Chats',
+  }),
+  /** Notify when an agent asks for permission while you look elsewhere. */
+  notifyOnPermission: z.boolean().default(true).meta({
+    title: 'Permission requests',
+    description: 'Notify when an agent asks for your permission in a chat you are not looking at, or while BooCode is in the background.',
+    group: 'Notifications',
+  }),
+  /** Notify when a turn fails or is interrupted while you look elsewhere. */
+  notifyOnFailure: z.boolean().default(true).meta({
+    title: 'Failed turns',
+    description: 'Notify when a turn fails or is interrupted (the agent crashed, BooCode stopped) in a chat you are not looking at.',
+    group: 'Notifications',
+  }),
+  /** Notify when a turn finishes while you look elsewhere. */
+  notifyOnFinish: z.boolean().default(true).meta({
+    title: 'Finished turns',
+    description: 'Notify when an agent finishes a turn in a chat you are not looking at. Many at once become one summary.',
+    group: 'Notifications',
+  }),
   /** ACP agents the user added, beside the built-in ones. */
   customAgents: z.array(CustomAgentSchema).max(100).default([]),
-  /** Enter sends and Shift+Enter starts a new line; off: Enter is a new line and Ctrl/Cmd+Enter sends. */
-  enterSends: z.boolean().default(true),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = z
@@ -125,7 +176,10 @@ export const SettingsPatchSchema = z
     queueLimit: SettingsSchema.shape.queueLimit.unwrap(),
     archivedWorktreeRetentionDays: SettingsSchema.shape.archivedWorktreeRetentionDays.unwrap(),
     opencodeConfigOverlay: SettingsSchema.shape.opencodeConfigOverlay.unwrap().refine(isJsonObjectOrEmpty, 'must be a JSON object'),
-    enterSends: SettingsSchema.shape.enterSends.unwrap(),
+    enterToSend: SettingsSchema.shape.enterToSend.unwrap(),
+    notifyOnPermission: SettingsSchema.shape.notifyOnPermission.unwrap(),
+    notifyOnFailure: SettingsSchema.shape.notifyOnFailure.unwrap(),
+    notifyOnFinish: SettingsSchema.shape.notifyOnFinish.unwrap(),
   })
   .partial()
   .strict();
@@ -161,6 +215,8 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('workspace.project.opened'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('workspace.project.changed'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('workspace.project.removed'), projectId: ProjectIdSchema }),
+  /** `boocode open` or a second launch of the app asked every window to show this project. */
+  z.object({ ...eventBase, type: z.literal('workspace.project.revealed'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('app.settings.changed'), settings: SettingsSchema }),
   z.object({ ...eventBase, type: z.literal('agent.catalog.changed') }),
   z.object({ ...eventBase, type: z.literal('agent.process.changed'), process: AgentProcessInfoSchema }),
@@ -255,6 +311,11 @@ export const commands = {
     result: ProjectSchema,
   },
   'projects.list': { args: NoArgs, result: z.array(ProjectSchema) },
+  /** Opens the folder as a project (or finds it) and asks every window to show it (`boocode open`). */
+  'projects.reveal': {
+    args: z.object({ path: z.string().min(1).max(MAX_PATH_LENGTH) }).strict(),
+    result: ProjectSchema,
+  },
   'projects.configure': {
     args: z.object({ projectId: ProjectIdSchema, setup: ProjectSetupSchema }).strict(),
     result: ProjectSchema,
@@ -270,11 +331,21 @@ export const commands = {
     result: z.array(AgentDescriptorSchema),
   },
   'agents.add': { args: z.object({ agent: CustomAgentSchema }).strict(), result: AgentDescriptorSchema },
+  /** Replaces the custom agent with this id (validated like agents.add); its chats keep it. */
+  'agents.update': { args: z.object({ agent: CustomAgentSchema }).strict(), result: AgentDescriptorSchema },
   'agents.remove': { args: z.object({ agentId: AgentIdSchema }).strict(), result: z.object({ removed: z.boolean() }) },
   'agents.processes': { args: NoArgs, result: z.array(AgentProcessInfoSchema) },
   'agents.reset': {
     args: z.object({ chatId: z.string().min(1).max(64), agentId: AgentIdSchema }).strict(),
     result: z.object({ reset: z.boolean() }),
+  },
+  /**
+   * Stops a chat's warm agent process now (its next turn starts a new one and resumes the
+   * conversation where the agent can). Refused with `busy` while that agent runs a turn.
+   */
+  'agents.stop': {
+    args: z.object({ chatId: z.string().min(1).max(64), agentId: AgentIdSchema }).strict(),
+    result: z.object({ stopped: z.boolean() }),
   },
   'permissions.list': { args: NoArgs, result: z.array(PermissionRequestSchema) },
   'permissions.answer': {
@@ -323,6 +394,8 @@ export const commands = {
     result: z.object({ saved: z.boolean() }),
   },
   'sessions.diskUsage': { args: NoArgs, result: z.array(z.object({ sessionId: z.string(), bytes: z.number() })) },
+  /** Removes the worktree folders of every archived session now, whatever their age (their work stays in hidden refs). */
+  'sessions.cleanUpArchived': { args: NoArgs, result: z.object({ removed: z.array(z.string()) }) },
   'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetViewSchema },
   /** Applies hunks or files to the project, all or nothing; a conflict fails with kind `conflict`. */
   'changes.apply': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ApplyOutcomeSchema },
@@ -356,6 +429,11 @@ export const commands = {
   },
   'chats.rename': { args: z.object({ chatId: IdArg, title: z.string().trim().min(1).max(200) }).strict(), result: ChatSchema },
   'chats.archive': { args: z.object({ chatId: IdArg }).strict(), result: ChatSchema },
+  /**
+   * The user has seen the chat up to this ended turn (it was on screen, or they dismissed it
+   * from the inbox). Kept in the core so that every window and the OS badge agree.
+   */
+  'chats.markSeen': { args: z.object({ chatId: IdArg, turnId: IdArg }).strict(), result: ChatSchema },
   'chats.list': { args: z.object({ sessionId: IdArg, includeArchived: z.boolean().optional() }).strict(), result: z.array(ChatSchema) },
   'chats.get': {
     args: z.object({ chatId: IdArg, limit: z.number().int().min(1).max(500).optional() }).strict(),
@@ -397,6 +475,8 @@ export const commands = {
         before: z.number().int().optional(),
         /** Messages after this ordinal, oldest first (a window that let newer pages go reads them back). */
         after: z.number().int().optional(),
+        /** Messages from this turn's first one on (a link to a turn outside the loaded window). */
+        fromTurn: z.string().optional(),
         limit: z.number().int().min(1).max(500).optional(),
       })
       .strict(),
@@ -449,14 +529,30 @@ function describeIssues(error: z.ZodError): string {
 /** What a subscriber receives after its replay: live events, or a request to re-read snapshots. */
 export type SubscriptionMessage = { readonly kind: 'event'; readonly event: AppEvent } | { readonly kind: 'resync'; readonly lastSeq: number };
 
+/** An OS notification the window asks the desktop app to show; `id` comes back when it is clicked. */
+export const DesktopNotificationSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    title: z.string().min(1).max(200),
+    body: z.string().max(2000),
+  })
+  .strict();
+export type DesktopNotification = z.infer<typeof DesktopNotificationSchema>;
+
 /** Abilities only the desktop app has; absent in a browser. */
 export interface DesktopBridge {
   /** Shows the native folder picker; the chosen folder is opened as a project. Null when cancelled. */
   pickFolder(): Promise<Result<Project> | null>;
   /** The file-system path of a dropped file or folder (browsers never reveal it). */
   pathForFile(file: unknown): string;
-  /** Called when the application menu asks for "Open Folder…". */
-  onMenuOpenFolder(listener: () => void): () => void;
+  /** Called with a workspace command's id when the application menu runs it. */
+  onMenuCommand(listener: (commandId: string) => void): () => void;
+  /** Shows an OS notification (Electron's Notification, from the main process). */
+  notify(notification: DesktopNotification): void;
+  /** Called with a notification's id when the user clicks it (the window is focused first). */
+  onNotificationClick(listener: (id: string) => void): () => void;
+  /** The count on the dock or taskbar icon; 0 removes it. */
+  setBadgeCount(count: number): void;
 }
 
 export interface BooApi {

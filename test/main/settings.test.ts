@@ -8,7 +8,7 @@ describe('settings', () => {
     const core = testCore();
     expect(await core.api.call('settings.get', {})).toEqual({
       ok: true,
-      value: { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, customAgents: [], enterSends: true },
+      value: { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, enterToSend: true, notifyOnPermission: true, notifyOnFailure: true, notifyOnFinish: true, customAgents: [] },
     });
   });
 

@@ -1,12 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import type { ChatView, Message, Part, Turn } from '../../src/shared/chats.ts';
-import type { AppEvent, ProjectId, WorkspaceSnapshot } from '../../src/shared/contract.ts';
+import { SettingsSchema, type AppEvent, type ProjectId, type WorkspaceSnapshot } from '../../src/shared/contract.ts';
 import type { LayoutEnvelope } from '../../src/shared/layout.ts';
 import { initialClientState, reduceClient, type ClientState } from '../../src/renderer/state/clientState.ts';
 import { createEventPump } from '../../src/renderer/state/eventPump.ts';
 import { assistantTextOf } from '../../src/renderer/state/transcript.ts';
 
-const settings: WorkspaceSnapshot['settings'] = { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, customAgents: [], enterSends: true };
+const settings: WorkspaceSnapshot['settings'] = SettingsSchema.parse({});
 
 function snapshot(seq: number, epoch = 'e1'): WorkspaceSnapshot {
   return {
@@ -16,7 +16,7 @@ function snapshot(seq: number, epoch = 'e1'): WorkspaceSnapshot {
     settings,
     sessions: [{ id: 's', projectId: 'p', name: 'Session 1', usesWorktree: true, cwd: '/wt/s', createdAt: '', updatedAt: '', archivedAt: null }],
     workspaces: [],
-    chats: [{ id: 'c', sessionId: 's', title: 'Chat', isTitleFromUser: false, agentId: 'qwen', createdAt: '', updatedAt: '', archivedAt: null }],
+    chats: [{ id: 'c', sessionId: 's', title: 'Chat', isTitleFromUser: false, agentId: 'qwen', createdAt: '', updatedAt: '', archivedAt: null, seenTurnId: null }],
     activity: [{ chatId: 'c', running: null, queued: 0, lastEnded: null }],
     changes: [],
     permissions: [],

@@ -1,6 +1,6 @@
 // `boocode agents`: list, add and remove agents through the same contract the app uses.
 import { resolve } from 'node:path';
-import type { AgentDescriptor } from '../../shared/agents.ts';
+import { agentIdFromName, parseEnvAssignments, type AgentDescriptor } from '../../shared/agents.ts';
 import type { BooApi } from '../../shared/contract.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
@@ -96,13 +96,10 @@ async function addAgent(api: BooApi, values: Record<string, unknown>, isJson: bo
   if (name === undefined) return usageError('agents add: --name is required.');
   if (command === undefined) return usageError('agents add: --command is required.');
   if (name.trim() === '') return failure('agents add: --name: a name is required.');
-  const env: Record<string, string> = {};
-  for (const pair of listOption(values, 'env')) {
-    const separator = pair.indexOf('=');
-    if (separator <= 0) return usageError(`agents add: --env wants KEY=VALUE, not "${pair}".`);
-    env[pair.slice(0, separator)] = pair.slice(separator + 1);
-  }
-  const id = stringOption(values, 'id') ?? slugOf(name);
+  const assignments = parseEnvAssignments(listOption(values, 'env'));
+  if (!assignments.ok) return usageError(`agents add: --env wants KEY=VALUE, not "${assignments.malformed}".`);
+  const env = assignments.env;
+  const id = stringOption(values, 'id') ?? agentIdFromName(name);
   if (id === '') return failure(`agents add: cannot make an id from the name "${name}"; pass --id.`);
   const added = await api.call('agents.add', { agent: { id, name, command, args: listOption(values, 'arg'), env } });
   if (!added.ok) return failure(added.error.message);
@@ -159,21 +156,6 @@ function formatTable(agents: readonly AgentDescriptor[]): string {
 /** A command line as one would type it in a POSIX shell, quoting only what needs it. */
 function commandLine(command: string, args: readonly string[]): string {
   return [command, ...args].map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(' ');
-}
-
-/**
- * An id from a name: accents dropped, lowercase, every run of other characters a single "-",
- * no leading or trailing "-", at most 64 characters (AgentIdSchema's limit).
- */
-function slugOf(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
-    .replace(/-+$/, '');
 }
 
 function isSubcommand(word: string): word is Subcommand {

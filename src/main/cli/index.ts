@@ -9,6 +9,7 @@ import { StoreOpenError } from '../store/index.ts';
 import { startServer } from '../serve/index.ts';
 import { agentsCommand } from './agentsCommand.ts';
 import { applyCommand, changesCommand } from './changesCommand.ts';
+import { openCommand } from './openCommand.ts';
 import { runCommand } from './runCommand.ts';
 import { sessionsCommand } from './sessionsCommand.ts';
 import { dataDirOf, describeLink } from './dataDir.ts';
@@ -81,6 +82,7 @@ Options:
       return exitCodes.ok;
     },
   },
+  open: openCommand,
   agents: agentsCommand,
   run: runCommand,
   sessions: sessionsCommand,

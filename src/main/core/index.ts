@@ -13,13 +13,14 @@ import {
   type BooApi,
   type CommandName,
   type CommandResult,
+  type Project,
   type ProjectId,
   type Result,
   type WorkspaceSnapshot,
   type SubscribeResult,
   type SubscriptionMessage,
 } from '../../shared/contract.ts';
-import type { Session } from '../../shared/chats.ts';
+import { terminalTurnStates, type Chat, type Session } from '../../shared/chats.ts';
 import { createAgents, type Agents, type AgentsOptions } from '../agents/index.ts';
 import { createEventBus, type EventBus } from '../events/index.ts';
 import { createWorkspaceFiles } from '../files/index.ts';
@@ -220,6 +221,7 @@ export function createCore(options: CoreOptions): Core {
     'app.snapshot': () => ok(snapshot()),
     'projects.open': (args) => projects.open(args.path),
     'projects.list': () => ok(projects.list()),
+    'projects.reveal': (args) => revealProject(args.path),
     'projects.remove': (args) => removeProject(args.projectId),
     'projects.configure': (args) => projects.configure(args.projectId, args.setup),
     'settings.get': () => ok(settings.get()),
@@ -230,9 +232,11 @@ export function createCore(options: CoreOptions): Core {
       return ok(await agents.catalog.list({ projectPath: project?.path }));
     },
     'agents.add': (args) => agents.catalog.add(args.agent),
+    'agents.update': (args) => agents.catalog.update(args.agent),
     'agents.remove': (args) => agents.catalog.remove(args.agentId),
     'agents.processes': () => ok(agents.pool.list()),
     'agents.reset': (args) => ok({ reset: agents.pool.reset(args.chatId, args.agentId) }),
+    'agents.stop': (args) => stopAgent(args.chatId, args.agentId),
     'permissions.list': () => ok(agents.permissions.list()),
     'permissions.answer': (args) => answerPermission(args.requestId, args.optionId, args.message),
     'sessions.create': (args) => sessions.create(args),
@@ -251,6 +255,7 @@ export function createCore(options: CoreOptions): Core {
       if (!session) return fail('not-found', `No session with id ${args.sessionId}.`);
       return ok(await workspaceFiles.find(session.id, session.cwd, args.query, args.limit ?? 50));
     },
+    'sessions.cleanUpArchived': async () => ok(await worktrees.reap({ retentionMs: 0 })),
     'sessions.layout.get': (args) => sessions.layout(args.sessionId),
     'sessions.layout.set': (args) => sessions.saveLayout(args.sessionId, args.layout, args.writer),
     'changes.get': (args) => withWorktree(args.sessionId, () => describedChanges(args.sessionId)),
@@ -272,6 +277,7 @@ export function createCore(options: CoreOptions): Core {
     'chats.create': (args) => sessions.createChat(args),
     'chats.rename': (args) => sessions.renameChat(args.chatId, args.title),
     'chats.archive': (args) => sessions.archiveChat(args.chatId),
+    'chats.markSeen': (args) => markChatSeen(args.chatId, args.turnId),
     'chats.list': (args) => ok(sessions.listChats(args.sessionId, args.includeArchived ?? false)),
     'chats.get': (args) => turns.view(args.chatId, args.limit),
     'chats.send': (args) => turns.send(args.chatId, args.text, { agent: args.agent, mode: args.mode, model: args.model, whenBusy: args.whenBusy, attachments: args.attachments }),
@@ -279,7 +285,7 @@ export function createCore(options: CoreOptions): Core {
     'chats.configure': (args) => turns.configure(args.chatId, { agentId: args.agentId, mode: args.mode, model: args.model }),
     'chats.cancel': (args) => turns.cancel(args.chatId),
     'chats.retry': (args) => turns.retry(args.turnId),
-    'chats.history': (args) => turns.history(args.chatId, { before: args.before, after: args.after }, args.limit),
+    'chats.history': (args) => turns.history(args.chatId, { before: args.before, after: args.after, fromTurn: args.fromTurn }, args.limit),
     'chats.queue.list': (args) => turns.queue(args.chatId),
     'chats.queue.promote': (args) => turns.promote(args.turnId),
     'chats.queue.remove': (args) => turns.removeQueued(args.turnId),
@@ -343,6 +349,33 @@ export function createCore(options: CoreOptions): Core {
     const sent = await turns.send(request.chatId, `About "${request.title}" (I answered: ${choice}): ${message.trim()}`);
     if (!sent.ok) log(`the message about permission ${requestId} could not be queued: ${sent.error.message}`);
     return answered;
+  }
+
+  /** Opens (or finds) the folder's project and asks every window to show it. */
+  async function revealProject(path: string): Promise<Result<Project>> {
+    const opened = await projects.open(path);
+    if (opened.ok) events.publish([{ type: 'workspace.project.revealed', project: opened.value }]);
+    return opened;
+  }
+
+  /**
+   * Stopping the agent of a running turn would fail that turn as a crash; the user stops the
+   * turn first (the chat's Stop), then the process. Nothing else holds a stopped agent: its
+   * next turn starts a new process and resumes the conversation.
+   */
+  async function stopAgent(chatId: string, agentId: string): Promise<Result<{ stopped: boolean }>> {
+    if (turns.activity(chatId).running?.agentId === agentId) {
+      return fail('busy', `${agentId} is running a turn in this chat; stop the turn first, then the agent.`);
+    }
+    return ok({ stopped: (await agents.pool.stop(chatId, agentId)) > 0 });
+  }
+
+  function markChatSeen(chatId: string, turnId: string): Result<Chat> {
+    const turn = turns.turn(turnId);
+    if (!turn || turn.chatId !== chatId) return fail('not-found', `Chat ${chatId} has no turn ${turnId}.`);
+    if (!terminalTurnStates.includes(turn.state)) return fail('invalid-state', 'Only a turn that has ended can be marked as seen.');
+    // Turns of a chat end one after another, so the later end is the newer turn.
+    return sessions.markChatSeen(chatId, turnId, (seenTurnId) => (turns.turn(seenTurnId)?.endedAt ?? '') <= (turn.endedAt ?? ''));
   }
 
   /** Read in one synchronous step: every event up to `seq` is in it, none after. */

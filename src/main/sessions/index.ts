@@ -29,6 +29,7 @@ interface ChatRow {
   created_at: string;
   updated_at: string;
   archived_at: string | null;
+  seen_turn_id: string | null;
 }
 
 export const NEW_CHAT_TITLE = 'New chat';
@@ -54,6 +55,12 @@ export interface SessionService {
   createChat(input: { sessionId: string; agentId: string; title?: string }): Result<Chat>;
   renameChat(chatId: string, title: string): Result<Chat>;
   archiveChat(chatId: string): Result<Chat>;
+  /**
+   * Records that the user has seen the chat up to `turnId` (an ended turn of it, checked by the
+   * caller). `isNewer` compares it with the turn seen so far, so that a window that shows an
+   * older turn late never makes a newer one unread again.
+   */
+  markChatSeen(chatId: string, turnId: string, isNewer: (seenTurnId: string) => boolean): Result<Chat>;
   listChats(sessionId: string, includeArchived: boolean): Chat[];
   chat(chatId: string): Chat | undefined;
   /** Inside a unit of work: points the chat at another agent; returns the event to publish. */
@@ -101,6 +108,8 @@ export function createSessionService(deps: {
     archiveChat: db.prepare<[string, string, string]>('UPDATE chats SET archived_at = ?, updated_at = ? WHERE id = ?'),
     draft: db.prepare<[string], { draft: string | null }>('SELECT draft FROM chats WHERE id = ?'),
     saveDraft: db.prepare<[string | null, string]>('UPDATE chats SET draft = ? WHERE id = ?'),
+    // Not updated_at: reading a chat is not a change to it (pickers sort by updated_at).
+    markChatSeen: db.prepare<[string, string]>('UPDATE chats SET seen_turn_id = ? WHERE id = ?'),
     layout: db.prepare<[string], { layout: string }>('SELECT layout FROM session_layouts WHERE session_id = ?'),
     saveLayout: db.prepare<[string, string, string]>(
       'INSERT INTO session_layouts (session_id, layout, updated_at) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET layout = excluded.layout, updated_at = excluded.updated_at',
@@ -278,6 +287,16 @@ export function createSessionService(deps: {
         }),
       );
     },
+    markChatSeen(chatId, turnId, isNewer) {
+      return deps.unitOfWork.run(() => {
+        const current = chat(chatId);
+        if (!current) return { value: missingChat(chatId), events: [] };
+        if (current.seenTurnId === turnId || (current.seenTurnId !== null && !isNewer(current.seenTurnId))) return { value: ok(current), events: [] };
+        statements.markChatSeen.run(turnId, chatId);
+        const value = chat(chatId) as Chat;
+        return { value: ok(value), events: [{ type: 'chat.record.changed' as const, chat: value }] };
+      });
+    },
     listChats: (sessionId, includeArchived) => statements.chatsOfSession.all(sessionId, includeArchived ? 1 : 0).map(toChat),
     chat,
     setChatAgent(chatId, agentId) {
@@ -319,5 +338,6 @@ function toChat(row: ChatRow): Chat {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.archived_at,
+    seenTurnId: row.seen_turn_id,
   };
 }

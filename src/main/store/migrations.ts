@@ -286,4 +286,18 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'chat read markers',
+    sql: `
+      -- The latest ended turn of the chat the user has seen: the inbox lists a chat whose last
+      -- ended turn is newer. Chats from before this version count as read up to their last turn.
+      ALTER TABLE chats ADD COLUMN seen_turn_id TEXT;
+      UPDATE chats SET seen_turn_id = (
+        SELECT id FROM turns
+        WHERE turns.chat_id = chats.id AND state IN ('completed', 'failed', 'cancelled', 'interrupted')
+        ORDER BY ended_at DESC, created_at DESC LIMIT 1
+      );
+    `,
+  },
 ];

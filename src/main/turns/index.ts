@@ -45,7 +45,7 @@ export interface TurnService {
   retry(turnId: string): Promise<Result<{ turnId: string; queued: boolean }>>;
   view(chatId: string, limit?: number): Result<ChatView>;
   /** A page of messages before an ordinal (the newest page without one), or after one. */
-  history(chatId: string, position: { before?: number; after?: number }, limit?: number): Result<{ messages: Message[]; hasOlder: boolean; hasNewer: boolean }>;
+  history(chatId: string, position: { before?: number; after?: number; fromTurn?: string }, limit?: number): Result<{ messages: Message[]; hasOlder: boolean; hasNewer: boolean }>;
   queue(chatId: string): Result<Turn[]>;
   promote(turnId: string): Result<Turn[]>;
   removeQueued(turnId: string): Result<Turn[]>;
@@ -419,10 +419,16 @@ export function createTurnService(deps: {
     },
     history(chatId, position, limit = defaultPageSize) {
       if (!deps.sessions.chat(chatId)) return fail('not-found', `No chat with id ${chatId}.`);
-      if (position.after !== undefined) {
-        const page = turns.pageAfter(chatId, position.after, limit);
+      let after = position.after;
+      if (position.fromTurn !== undefined) {
+        const first = turns.firstOrdinalOfTurn(chatId, position.fromTurn);
+        if (first === undefined) return fail('not-found', `No message of turn ${position.fromTurn} in this chat.`);
+        after = first - 1;
+      }
+      if (after !== undefined) {
+        const page = turns.pageAfter(chatId, after, limit);
         const first = page.messages[0];
-        const hasOlder = turns.page(chatId, first ? first.ordinal : position.after + 1, 1).messages.length > 0;
+        const hasOlder = turns.page(chatId, first ? first.ordinal : after + 1, 1).messages.length > 0;
         return ok({ messages: page.messages, hasNewer: page.hasNewer, hasOlder });
       }
       const page = turns.page(chatId, position.before, limit);

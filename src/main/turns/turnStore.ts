@@ -121,6 +121,7 @@ export function createTurnStore(store: Store) {
     ),
     hasBefore: db.prepare<[string, number], { found: number }>('SELECT EXISTS(SELECT 1 FROM messages WHERE chat_id = ? AND ordinal < ?) AS found'),
     pageAfter: db.prepare<[string, number, number], MessageRow>('SELECT * FROM messages WHERE chat_id = ? AND ordinal > ? ORDER BY ordinal LIMIT ?'),
+    firstOrdinalOfTurn: db.prepare<[string, string], { ordinal: number | null }>('SELECT MIN(ordinal) AS ordinal FROM messages WHERE chat_id = ? AND turn_id = ?'),
     hasAfter: db.prepare<[string, number], { found: number }>('SELECT EXISTS(SELECT 1 FROM messages WHERE chat_id = ? AND ordinal > ?) AS found'),
     partsOf: db.prepare<[string], PartRow>('SELECT id, message_id, position, kind, body FROM parts WHERE message_id = ? ORDER BY position'),
     insertPart: db.prepare(
@@ -265,6 +266,10 @@ export function createTurnStore(store: Store) {
       const rows = statements.pageAfter.all(chatId, afterOrdinal, limit);
       const last = rows.at(-1);
       return { messages: rows.map(toMessage), hasNewer: last ? statements.hasAfter.get(chatId, last.ordinal)?.found === 1 : false };
+    },
+    /** The ordinal of a turn's first message in its chat, if it has one. */
+    firstOrdinalOfTurn(chatId: string, turnId: string): number | undefined {
+      return statements.firstOrdinalOfTurn.get(chatId, turnId)?.ordinal ?? undefined;
     },
     insertPart(part: { messageId: string; position: number; kind: Part['kind']; body: string }): string {
       const id = randomUUID();

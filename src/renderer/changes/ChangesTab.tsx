@@ -68,7 +68,7 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   }
 
   function openTurn(turn: ChangeTurn): void {
-    store.revealTurn(sessionId, turn.chatId, turn.messageId);
+    void store.openChat(turn.chatId, turn.id);
   }
 
   function onKeyDown(event: KeyboardEvent): void {

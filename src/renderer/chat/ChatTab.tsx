@@ -17,7 +17,7 @@ export function ChatTab({ store, sessionId, chatId, tabId }: { store: AppStore; 
   const isRunning = useWindow(store, (state) => Boolean(state.client.activity[chatId]?.running));
   const current = useWindow(store, (state) => state.client.chatMeta[chatId]?.agents.find((agent) => agent.agentId === state.client.chats[chatId]?.agentId));
   const agentName = useWindow(store, (state) => state.agents?.list.find((agent) => agent.id === state.client.chats[chatId]?.agentId)?.name ?? state.client.chats[chatId]?.agentId ?? 'the agent');
-  const enterSends = useWindow(store, (state) => state.client.settings?.enterSends ?? true);
+  const enterToSend = useWindow(store, (state) => state.client.settings?.enterToSend ?? true);
   const anchor = useWindow(store, (state) => state.client.layouts[sessionId]?.layout.perTab[tabId]?.scrollAnchor);
   const composer = useRef<ComposerHandle>(null);
 
@@ -52,7 +52,7 @@ export function ChatTab({ store, sessionId, chatId, tabId }: { store: AppStore; 
           commands={current?.commands ?? []}
           canTakeImages={current?.canTakeImages ?? false}
           agentName={agentName}
-          enterSends={enterSends}
+          enterToSend={enterToSend}
         />
       ) : (
         <div className="composer muted pad">Opening the chat…</div>

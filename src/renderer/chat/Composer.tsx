@@ -3,7 +3,7 @@
 // commands and `@` the session's files, pasted images attached when the agent takes them. Its
 // button says what it will do: Send, Stop while a turn runs and nothing is typed, Queue when
 // something is typed during a turn — with Steer beside it to stop the turn and send this now.
-import { autocompletion, closeCompletion, completionStatus, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
+import { acceptCompletion, autocompletion, closeCompletion, completionStatus, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, insertNewlineAndIndent } from '@codemirror/commands';
 import { EditorState, Prec } from '@codemirror/state';
 import { EditorView, keymap, placeholder } from '@codemirror/view';
@@ -27,7 +27,7 @@ export interface ComposerProps {
   commands: readonly { name: string; description: string }[];
   canTakeImages: boolean;
   agentName: string;
-  enterSends: boolean;
+  enterToSend: boolean;
 }
 
 const draftSaveMs = 400;
@@ -54,8 +54,8 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
   useEffect(() => {
     if (!host.current) return;
     const submitKey = (run: () => boolean) => (editor: EditorView) => {
-      // Enter picks a completion when the list is open.
-      if (completionStatus(editor.state) === 'active') return false;
+      // Enter picks a completion when the list is open (also one that is being refreshed).
+      if (completionStatus(editor.state) !== null && acceptCompletion(editor)) return true;
       return run();
     };
     const editor = new EditorView({
@@ -66,8 +66,8 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
           history(),
           Prec.highest(
             keymap.of([
-              { key: 'Enter', run: submitKey(() => (latest.current.enterSends ? (void submit('auto'), true) : false)) },
-              { key: 'Shift-Enter', run: (editor) => (latest.current.enterSends ? insertNewlineAndIndent(editor) : (void submit('auto'), true)) },
+              { key: 'Enter', run: submitKey(() => (latest.current.enterToSend ? (void submit('auto'), true) : false)) },
+              { key: 'Shift-Enter', run: (editor) => insertNewlineAndIndent(editor) },
               { key: 'Mod-Enter', run: () => (void submit('auto'), true) },
               { key: 'Escape', run: (editor) => (completionStatus(editor.state) ? (closeCompletion(editor), true) : false) },
             ]),
@@ -76,7 +76,8 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
           placeholder(`Ask ${latest.current.agentName}…  / for commands, @ for files`),
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': 'Message', role: 'textbox', 'aria-multiline': 'true' }),
-          autocompletion({ override: [slashCommands, fileMentions], icons: false }),
+          // No delay: a list on screen is the one Enter picks from, however fast the user types.
+          autocompletion({ override: [slashCommands, fileMentions], icons: false, interactionDelay: 0 }),
           EditorView.updateListener.of((update) => {
             if (!update.docChanged) return;
             const text = update.state.doc.toString();
@@ -163,6 +164,8 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
     ];
     const sent = await store.call('chats.send', { chatId, text, attachments: attachments.length > 0 ? attachments : undefined, whenBusy: intent === 'steer' ? 'interrupt' : undefined });
     if (!sent.ok) return store.reportError('Could not send', sent.error);
+    // Opened at a turn: the view was held there until now.
+    if (store.state.getState().focusTurn?.chatId === chatId) store.clearFocusTurn();
     if (draftTimer.current) clearTimeout(draftTimer.current);
     editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: '' } });
     setImages([]);

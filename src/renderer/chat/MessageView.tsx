@@ -7,12 +7,12 @@ import { useWindow, type AppStore } from '../state/store.ts';
 import { Markdown } from './markdown/Markdown.tsx';
 import { ToolCard } from './ToolCard.tsx';
 
-export const MessageView = memo(function MessageView({ store, message, isStreaming }: { store: AppStore; message: Message; isStreaming: boolean }) {
+export const MessageView = memo(function MessageView({ store, message, isStreaming, isFocused = false }: { store: AppStore; message: Message; isStreaming: boolean; isFocused?: boolean }) {
   const agentName = useWindow(store, (state) => (message.agentId ? (state.agents?.list.find((agent) => agent.id === message.agentId)?.name ?? message.agentId) : null));
   const isUser = message.role === 'user';
   const lastTextIndex = message.parts.findLastIndex((part) => part.kind === 'text');
   return (
-    <article className={`message ${message.role}`} aria-label={isUser ? 'You' : `${agentName ?? 'Agent'}`}>
+    <article className={`message ${message.role}`} aria-label={isUser ? 'You' : `${agentName ?? 'Agent'}`} data-turn-id={message.turnId ?? undefined} aria-current={isFocused ? 'true' : undefined}>
       <div className="message-author">
         {isUser ? <User size={13} aria-hidden="true" /> : <Bot size={13} aria-hidden="true" />}
         <span>{isUser ? 'You' : agentName}</span>

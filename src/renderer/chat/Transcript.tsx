@@ -26,6 +26,7 @@ export function Transcript({
   onAnchor: (anchor: { itemId: string; offset: number } | null) => void;
 }) {
   const transcript = useWindow(store, (state) => state.client.transcripts[chatId]);
+  const chatTitle = useWindow(store, (state) => state.client.chats[chatId]?.title ?? 'chat');
   const runningTurnId = useWindow(store, (state) => state.client.activity[chatId]?.running?.id ?? null);
   const scroller = useRef<HTMLDivElement>(null);
   const [hasUnseen, setUnseen] = useState(false);
@@ -51,16 +52,29 @@ export function Transcript({
     overscan: 6,
   });
 
-  // A link to a turn was followed: bring its prompt into sight.
-  const reveal = useWindow(store, (state) => (state.reveal?.chatId === chatId ? state.reveal : undefined));
+  // Opened at a turn (a changed file's turn, the inbox, a notification): its first message comes
+  // into sight once, and is marked until the user sends again.
+  const focusTurnId = useWindow(store, (state) => (state.focusTurn?.chatId === chatId ? state.focusTurn.turnId : undefined));
+  const shownTurn = useRef<string | undefined>(undefined);
+  const focusIndex = focusTurnId && transcript ? order.findIndex((id) => transcript.messages[id]?.turnId === focusTurnId) : -1;
   useEffect(() => {
-    if (!reveal) return;
-    const index = order.indexOf(reveal.messageId);
-    if (index < 0) return;
+    if (!focusTurnId || shownTurn.current === focusTurnId) return;
+    if (focusIndex < 0) {
+      // Not in the loaded window: read the history from that turn on.
+      if (transcript && !loading.current) {
+        loading.current = true;
+        void store.loadAroundTurn(chatId, focusTurnId).finally(() => (loading.current = false));
+      }
+      return;
+    }
+    shownTurn.current = focusTurnId;
+    restored.current = true;
     isPinned.current = false;
-    virtualizer.scrollToIndex(index, { align: 'start' });
-    // Only the first look: later renders must not pull the list back there.
-  }, [reveal?.at, transcript !== undefined]);
+    virtualizer.scrollToIndex(focusIndex, { align: 'start' });
+  }, [focusTurnId, focusIndex, transcript !== undefined]);
+  useEffect(() => {
+    if (!focusTurnId) shownTurn.current = undefined;
+  }, [focusTurnId]);
 
   // The list got shorter (a permission card or the queue opened below it): keep the end in view.
   useEffect(() => {
@@ -135,14 +149,14 @@ export function Transcript({
   const items = virtualizer.getVirtualItems();
   return (
     <div className="transcript-frame">
-      <div ref={scroller} className="transcript" role="log" aria-label="Transcript" aria-live="off" onScroll={onScroll}>
+      <div ref={scroller} className="transcript" role="log" aria-label={`Transcript of ${chatTitle}`} aria-live="off" onScroll={onScroll}>
         <div className="transcript-inner" style={{ height: virtualizer.getTotalSize() }}>
           {items.map((item) => {
             const id = order[item.index];
             const message: Message | undefined = id ? transcript.messages[id] : undefined;
             return (
               <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="transcript-row" style={{ transform: `translateY(${item.start}px)` }}>
-                {message && <MessageView store={store} message={message} isStreaming={message.turnId !== null && message.turnId === runningTurnId && message.role === 'assistant'} />}
+                {message && <MessageView store={store} message={message} isStreaming={message.turnId !== null && message.turnId === runningTurnId && message.role === 'assistant'} isFocused={focusTurnId !== undefined && message.turnId === focusTurnId} />}
               </div>
             );
           })}

@@ -87,7 +87,7 @@ export type ClientAction =
   | {
       readonly type: 'chat.history';
       readonly chatId: string;
-      readonly direction: 'older' | 'newer';
+      readonly direction: 'older' | 'newer' | 'at';
       readonly messages: readonly Message[];
       readonly hasOlder: boolean;
       readonly hasNewer: boolean;
@@ -194,6 +194,7 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
   switch (event.type) {
     case 'workspace.project.opened':
     case 'workspace.project.changed':
+    case 'workspace.project.revealed':
       return { ...state, projects: upsertProject(state.projects, event.project) };
     case 'workspace.project.removed': {
       const gone = new Set(Object.values(state.sessions).filter((session) => session.projectId === event.projectId).map((session) => session.id));

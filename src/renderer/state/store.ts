@@ -32,14 +32,22 @@ export interface WindowState {
   readonly isOpeningProject: boolean;
   readonly isPaletteOpen: boolean;
   readonly dialog: DialogState | undefined;
-  /** A message a view should bring into sight (a link to a turn was followed). */
-  readonly reveal: { readonly chatId: string; readonly messageId: string; readonly at: number } | undefined;
   /** The agent catalog, read when first needed and again after it changes. */
   readonly agents: { readonly version: number; readonly list: readonly AgentDescriptor[] } | undefined;
+  /** The "needs you" panel is open. */
+  readonly isInboxOpen: boolean;
+  /** A screen shown in place of the workspace (settings, agents), until a session or project is picked. */
+  readonly screen: AppScreen | undefined;
+  /** The window is visible and focused: the user can see the chats on screen. */
+  readonly isAttentive: boolean;
+  /** The turn a chat view should bring into view once (opened from the inbox or a notification). */
+  readonly focusTurn: { readonly chatId: string; readonly turnId: string } | undefined;
 }
 
 /** Messages read per page while scrolling a long chat: a few screens, one round trip. */
 const historyPage = 100;
+
+export type AppScreen = 'settings' | 'agents';
 
 export const layoutTimings = {
   /** Resizes and scroll positions come in bursts; one write per this much quiet. */
@@ -68,6 +76,12 @@ export interface AppStore {
   restoreSession(sessionId: string): Promise<boolean>;
   openDialog(dialog: DialogState | undefined): void;
   setPaletteOpen(isOpen: boolean): void;
+  setInboxOpen(isOpen: boolean): void;
+  showScreen(screen: AppScreen | undefined): void;
+  /** Shows a chat: its session, its tab (opened in the focused pane when it has none), scrolled to `turnId`. */
+  openChat(chatId: string, turnId?: string): Promise<void>;
+  /** The chat view has brought the focused turn into view. */
+  clearFocusTurn(): void;
 
   /** Reads (or returns) a session's layout. */
   ensureLayout(sessionId: string): Promise<void>;
@@ -80,8 +94,6 @@ export interface AppStore {
   loadAgents(): Promise<readonly AgentDescriptor[]>;
   /** Installed agents, the ones used most recently first. */
   installedAgents(): readonly AgentDescriptor[];
-  /** Opens a chat's tab (or focuses it) scrolled to a message: a turn's prompt. */
-  revealTurn(sessionId: string, chatId: string, messageId: string | null): void;
   /** Creates a chat and opens it in a tab (in `paneId`, or the focused pane). */
   createChat(sessionId: string, agentId: string, paneId?: string): Promise<string | undefined>;
 
@@ -92,6 +104,8 @@ export interface AppStore {
   loadOlder(chatId: string): Promise<void>;
   /** Reads back newer messages a window let go when it scrolled far up. */
   loadNewer(chatId: string): Promise<void>;
+  /** Makes the loaded window start at a turn's first message (a link to a turn not loaded). */
+  loadAroundTurn(chatId: string, turnId: string): Promise<void>;
   releaseChat(chatId: string): void;
 }
 
@@ -105,18 +119,23 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     isOpeningProject: false,
     isPaletteOpen: false,
     dialog: undefined,
-    reveal: undefined,
     agents: undefined,
+    isInboxOpen: false,
+    screen: undefined,
+    isAttentive: typeof document === 'undefined' || (document.visibilityState === 'visible' && document.hasFocus()),
+    focusTurn: undefined,
   }));
   const api = connection.api;
   const set = (partial: Partial<WindowState>) => state.setState(partial);
   const dispatch = (action: ClientAction) => state.setState((current) => ({ client: reduceClient(current.client, action) }));
   const pump = createEventPump<AppEvent>((events) => {
     dispatch({ type: 'events', events, windowId });
-    // A session changed (created, archived, restored elsewhere): where it works may have too.
-    for (const event of events) if (event.type === 'workspace.session.changed') void readWorkspace(event.session.id);
-    // An open chat's turn ended or its agent process changed: what the next turn does changed.
     for (const event of events) {
+      // A session changed (created, archived, restored elsewhere): where it works may have too.
+      if (event.type === 'workspace.session.changed') void readWorkspace(event.session.id);
+      // Only a live request moves the window; one replayed after a reconnect is old news.
+      if (event.type === 'workspace.project.revealed' && Date.now() - Date.parse(event.at) < revealFreshnessMs) store.selectProject(event.project.id);
+      // An open chat's turn ended or its agent process changed: what the next turn does changed.
       const chatId = event.type === 'chat.turn.ended' ? event.turn.chatId : event.type === 'agent.process.changed' ? event.process.chatId : undefined;
       if (chatId && chatUsers.has(chatId)) refreshMetaSoon(chatId);
     }
@@ -163,8 +182,11 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     dispatch({ type: 'snapshot', snapshot: snapshot.value });
     const { client, sessionId } = state.getState();
     if (sessionId && !client.sessions[sessionId]) set({ sessionId: undefined });
-    // A reloaded window comes back to the session it showed.
-    if (isFirst && !sessionId) {
+    // A window opened for a folder (`boocode open`, a second launch) shows that project; a
+    // reloaded window comes back to the session it showed.
+    const asked = isFirst ? requestedProject() : undefined;
+    if (asked && client.projects.some((project) => project.id === asked)) set({ projectId: asked as ProjectId });
+    else if (isFirst && !sessionId) {
       const remembered = rememberedSelection();
       if (remembered.sessionId && client.sessions[remembered.sessionId]?.archivedAt === null) store.selectSession(remembered.sessionId);
       else if (remembered.projectId && client.projects.some((project) => project.id === remembered.projectId)) set({ projectId: remembered.projectId as ProjectId });
@@ -280,11 +302,11 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       if (sessionId && client.sessions[sessionId]?.projectId === projectId) set({ sessionId: undefined });
       return true;
     },
-    showOpenProject: () => set({ isOpeningProject: true, sessionId: undefined }),
-    selectProject: (projectId) => set({ projectId, sessionId: undefined, isOpeningProject: false }),
+    showOpenProject: () => set({ isOpeningProject: true, sessionId: undefined, screen: undefined }),
+    selectProject: (projectId) => set({ projectId, sessionId: undefined, isOpeningProject: false, screen: undefined }),
     selectSession(sessionId) {
       const session = sessionId ? state.getState().client.sessions[sessionId] : undefined;
-      set({ sessionId, isOpeningProject: false, projectId: (session?.projectId as ProjectId | undefined) ?? state.getState().projectId });
+      set({ sessionId, isOpeningProject: false, screen: undefined, projectId: (session?.projectId as ProjectId | undefined) ?? state.getState().projectId });
       if (sessionId) void store.ensureLayout(sessionId);
     },
     async createSession(input) {
@@ -323,6 +345,18 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     },
     openDialog: (dialog) => set({ dialog }),
     setPaletteOpen: (isPaletteOpen) => set({ isPaletteOpen }),
+    setInboxOpen: (isInboxOpen) => set({ isInboxOpen }),
+    showScreen: (screen) => set({ screen }),
+    async openChat(chatId, turnId) {
+      const chat = state.getState().client.chats[chatId];
+      if (!chat) return;
+      store.selectSession(chat.sessionId);
+      await store.ensureLayout(chat.sessionId);
+      // `open` focuses the chat's tab where it is, or opens one in the focused pane.
+      store.changeLayout(chat.sessionId, { type: 'open', kind: 'chat', targetId: chatId });
+      if (turnId) set({ focusTurn: { chatId, turnId } });
+    },
+    clearFocusTurn: () => set({ focusTurn: undefined }),
 
     async ensureLayout(sessionId) {
       if (state.getState().client.layouts[sessionId]) return;
@@ -348,14 +382,6 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     dismissLayoutNotice: (sessionId) => dispatch({ type: 'layout.noticeSeen', sessionId }),
     flushLayouts() {
       for (const sessionId of [...pendingSaves.keys()]) save(sessionId);
-    },
-    revealTurn(sessionId, chatId, messageId) {
-      store.changeLayout(sessionId, { type: 'open', kind: 'chat', targetId: chatId });
-      const tab = Object.values(state.getState().client.layouts[sessionId]?.layout.tabs ?? {}).find((candidate) => candidate.kind === 'chat' && candidate.targetId === chatId);
-      if (tab && messageId) {
-        store.changeLayout(sessionId, { type: 'remember', tabId: tab.id, memory: { scrollAnchor: { itemId: messageId, offset: 0 } } });
-        set({ reveal: { chatId, messageId, at: Date.now() } });
-      }
     },
     async loadAgents() {
       const { agents, client } = state.getState();
@@ -405,6 +431,11 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       // Back at the live end: messages created meanwhile were not applied; read the end again.
       if (!page.value.hasNewer) await loadChat(chatId);
     },
+    async loadAroundTurn(chatId, turnId) {
+      const page = await api.call('chats.history', { chatId, fromTurn: turnId, limit: historyPage });
+      if (!page.ok) return reportError('Could not open that turn', page.error);
+      dispatch({ type: 'chat.history', chatId, direction: 'at', ...page.value });
+    },
     releaseChat(chatId) {
       const users = (chatUsers.get(chatId) ?? 1) - 1;
       if (users > 0) {
@@ -424,6 +455,24 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
 }
 
 const selectionKey = 'boocode.selection';
+
+/** A reveal request older than this (replayed after a reconnect) no longer moves the window. */
+const revealFreshnessMs = 10_000;
+
+/** The project a window was opened for: `?project=<id>` in its address (set by the desktop app). */
+function requestedProject(): string | undefined {
+  try {
+    const url = new URL(window.location.href);
+    const projectId = url.searchParams.get('project') ?? undefined;
+    if (projectId === undefined) return undefined;
+    // Asked once: a reload comes back to whatever the user picked since.
+    url.searchParams.delete('project');
+    window.history.replaceState(window.history.state, '', url.href);
+    return projectId;
+  } catch {
+    return undefined; // no location (tests): nothing was asked for
+  }
+}
 
 function rememberSelection(selection: { sessionId: string | undefined; projectId: string | undefined }): void {
   try {

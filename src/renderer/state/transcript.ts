@@ -55,9 +55,14 @@ export function mergeView(transcript: Transcript | undefined, view: Pick<ChatVie
  */
 export function joinHistory(
   transcript: Transcript,
-  page: { direction: 'older' | 'newer'; messages: readonly Message[]; hasOlder: boolean; hasNewer: boolean },
+  page: { direction: 'older' | 'newer' | 'at'; messages: readonly Message[]; hasOlder: boolean; hasNewer: boolean },
   limit = transcriptWindow,
 ): Transcript {
+  if (page.direction === 'at') {
+    // A jump to a place outside the window: the window becomes that page.
+    const messages = Object.fromEntries(page.messages.map((message) => [message.id, message]));
+    return { ...transcript, order: page.messages.map((message) => message.id), messages, hasOlder: page.hasOlder, hasNewer: page.hasNewer };
+  }
   const messages: Record<string, Message> = { ...transcript.messages };
   const added: string[] = [];
   for (const message of page.messages) {

@@ -5,8 +5,13 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { Toaster } from 'sonner';
 import { OpenProjectPanel } from '../app/OpenProjectPanel.tsx';
 import { StatusBar } from '../app/StatusBar.tsx';
+import { InboxPanel } from '../inbox/InboxPanel.tsx';
+import { inboxOf } from '../inbox/inboxModel.ts';
+import { startInbox } from '../inbox/startInbox.ts';
+import { AgentsScreen } from '../settings/AgentsScreen.tsx';
+import { SettingsScreen } from '../settings/SettingsScreen.tsx';
 import { useWindow, type AppStore } from '../state/store.ts';
-import { bindShortcuts } from './commands.ts';
+import { bindShortcuts, runCommand } from './commands.ts';
 import { Palette } from './Palette.tsx';
 import { ProjectPage } from './ProjectPage.tsx';
 import { SessionWorkspace } from './SessionWorkspace.tsx';
@@ -23,15 +28,20 @@ export function Shell({ store }: { store: AppStore }) {
     const project = state.client.projects.find((candidate) => candidate.id === (session?.projectId ?? state.projectId));
     return [project?.name, session?.name].filter(Boolean).join(' · ');
   });
+  const screen = useWindow(store, (state) => state.screen);
+  const isInboxOpen = useWindow(store, (state) => state.isInboxOpen);
+  const needsYou = useWindow(store, (state) => inboxOf(state).length);
   const [isDragging, setDragging] = useState(false);
   const pathInput = useRef<HTMLInputElement>(null);
   const desktop = store.connection.api.desktop;
 
   useEffect(() => bindShortcuts(store), [store]);
-  useEffect(() => desktop?.onMenuOpenFolder(() => void store.pickFolder()), [desktop, store]);
+  useEffect(() => desktop?.onMenuCommand((commandId) => runCommand(store, commandId)), [desktop, store]);
+  useEffect(() => startInbox(store), [store]);
   useEffect(() => {
-    document.title = title ? `${title} — BooCode` : 'BooCode';
-  }, [title]);
+    const count = needsYou > 0 ? `(${needsYou}) ` : '';
+    document.title = title ? `${count}${title} — BooCode` : `${count}BooCode`;
+  }, [title, needsYou]);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
@@ -80,6 +90,10 @@ export function Shell({ store }: { store: AppStore }) {
         <main className="main">
           {!isLoaded ? (
             <div className="loading">Connecting to BooCode…</div>
+          ) : screen === 'settings' ? (
+            <SettingsScreen store={store} />
+          ) : screen === 'agents' ? (
+            <AgentsScreen store={store} />
           ) : sessionId ? (
             <SessionWorkspace key={sessionId} store={store} sessionId={sessionId} />
           ) : projectId ? (
@@ -95,6 +109,7 @@ export function Shell({ store }: { store: AppStore }) {
           </div>
         )}
       </div>
+      {isInboxOpen && <InboxPanel store={store} />}
       <Palette store={store} />
       <WorkspaceDialogs store={store} />
       <Toaster theme={theme === 'system' ? 'system' : theme} position="bottom-right" richColors closeButton />

@@ -2,6 +2,8 @@
 // you, or failed) and unapplied-change counts, new session, rename, archive, and the archived
 // sessions to restore.
 import { Archive, FolderOpen, GitBranch, Pencil, Plus, RotateCcw, X } from 'lucide-react';
+import { NeedsYouButton } from '../inbox/NeedsYouButton.tsx';
+import { ScreenLinks } from '../settings/ScreenLinks.tsx';
 import type { Session } from '../../shared/chats.ts';
 import type { Project, ProjectId } from '../../shared/contract.ts';
 import type { ClientState } from '../state/clientState.ts';
@@ -41,6 +43,7 @@ export function Sidebar({ store }: { store: AppStore }) {
           <FolderOpen size={16} aria-hidden="true" />
         </button>
       </div>
+      <NeedsYouButton store={store} />
       {projects.length === 0 ? (
         <p className="sidebar-empty">No projects yet. Drop a folder on the window or open one by path.</p>
       ) : (
@@ -50,6 +53,7 @@ export function Sidebar({ store }: { store: AppStore }) {
           ))}
         </div>
       )}
+      <ScreenLinks store={store} />
     </nav>
   );
 }

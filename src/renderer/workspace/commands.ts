@@ -3,6 +3,7 @@
 // action is one new entry.
 import { tinykeys } from 'tinykeys';
 import type { ProjectId } from '../../shared/contract.ts';
+import { keysOf, menuCommands, menuKeysOf } from '../../shared/keymap.ts';
 import { installedAgentsOf, type AppStore, type WindowState } from '../state/store.ts';
 import { focusedPane, leaves } from './layout.ts';
 
@@ -45,17 +46,17 @@ export function currentProjectId(state: WindowState): ProjectId | undefined {
 }
 
 export const workspaceCommands: readonly WorkspaceCommand[] = [
-  { id: 'palette.open', title: 'Show all commands', keys: ['$mod+k', '$mod+Shift+p'], run: ({ store }) => store.setPaletteOpen(true) },
+  { id: 'palette.open', title: 'Show all commands', keys: keysOf('palette.open'), run: ({ store }) => store.setPaletteOpen(true) },
   {
     id: 'project.open',
     title: 'Open project…',
-    keys: ['$mod+o'],
+    keys: keysOf('project.open'),
     run: ({ store }) => (store.connection.api.desktop ? void store.pickFolder() : store.showOpenProject()),
   },
   {
     id: 'session.new',
     title: 'New session…',
-    keys: ['$mod+Shift+n'],
+    keys: keysOf('session.new'),
     when: ({ state }) => currentProjectId(state) !== undefined,
     run: ({ store, state }) => {
       const projectId = currentProjectId(state);
@@ -65,7 +66,7 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
   {
     id: 'session.rename',
     title: 'Rename session…',
-    keys: ['F2'],
+    keys: keysOf('session.rename'),
     when: hasSession,
     run: ({ store, state }) => {
       if (state.sessionId) store.openDialog({ kind: 'rename-session', sessionId: state.sessionId });
@@ -82,7 +83,7 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
   {
     id: 'tab.changes',
     title: 'Go to changes',
-    keys: ['$mod+Shift+g'],
+    keys: keysOf('tab.changes'),
     when: hasSession,
     run: ({ store, state }) => {
       if (state.sessionId) store.changeLayout(state.sessionId, { type: 'open', kind: 'changes', targetId: null });
@@ -91,14 +92,14 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
   {
     id: 'tab.close',
     title: 'Close tab',
-    keys: ['$mod+w', 'Alt+w'],
+    keys: keysOf('tab.close'),
     when: (context) => focusedTabId(context) !== undefined,
     run: (context) => changeFocusedTab(context, (tabId) => ({ type: 'close', tabId })),
   },
   {
     id: 'tab.reopen',
     title: 'Reopen closed tab',
-    keys: ['$mod+Shift+t', 'Alt+Shift+t'],
+    keys: keysOf('tab.reopen'),
     when: (context) => (sessionLayout(context)?.closedTabs.length ?? 0) > 0,
     run: ({ store, state }) => {
       if (state.sessionId) store.changeLayout(state.sessionId, { type: 'reopen' });
@@ -107,35 +108,35 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
   {
     id: 'tab.moveNext',
     title: 'Move tab to the next pane',
-    keys: ['$mod+Alt+ArrowRight'],
+    keys: keysOf('tab.moveNext'),
     when: (context) => focusedTabId(context) !== undefined,
     run: (context) => changeFocusedTab(context, (tabId) => ({ type: 'moveToNeighbour', tabId, direction: 1 })),
   },
   {
     id: 'tab.movePrevious',
     title: 'Move tab to the previous pane',
-    keys: ['$mod+Alt+ArrowLeft'],
+    keys: keysOf('tab.movePrevious'),
     when: (context) => focusedTabId(context) !== undefined,
     run: (context) => changeFocusedTab(context, (tabId) => ({ type: 'moveToNeighbour', tabId, direction: -1 })),
   },
   {
     id: 'tab.splitRight',
     title: 'Split tab to the right',
-    keys: ['$mod+Backslash'],
+    keys: keysOf('tab.splitRight'),
     when: (context) => focusedTabId(context) !== undefined,
     run: (context) => changeFocusedTab(context, (tabId, paneId) => ({ type: 'split', tabId, paneId, side: 'right' })),
   },
   {
     id: 'tab.splitDown',
     title: 'Split tab down',
-    keys: ['$mod+Shift+Backslash'],
+    keys: keysOf('tab.splitDown'),
     when: (context) => focusedTabId(context) !== undefined,
     run: (context) => changeFocusedTab(context, (tabId, paneId) => ({ type: 'split', tabId, paneId, side: 'bottom' })),
   },
   {
     id: 'pane.focusNext',
     title: 'Focus the next pane',
-    keys: ['$mod+Alt+ArrowDown'],
+    keys: keysOf('pane.focusNext'),
     when: (context) => leaves(sessionLayout(context)?.root ?? { kind: 'pane', id: '', tabIds: [], activeTabId: null }).length > 1,
     run: (context) => {
       const layout = sessionLayout(context);
@@ -149,12 +150,15 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
   ...Array.from({ length: 9 }, (_, index): WorkspaceCommand => ({
     id: `tab.focus${index + 1}`,
     title: `Focus tab ${index + 1}`,
-    keys: [`$mod+Digit${index + 1}`],
+    keys: keysOf(`tab.focus${index + 1}`),
     when: (context) => Object.values(sessionLayout(context)?.tabs ?? {}).some((tab) => tab.number === index + 1),
     run: ({ store, state }) => {
       if (state.sessionId) store.changeLayout(state.sessionId, { type: 'focusNumber', number: index + 1 });
     },
   })),
+  { id: 'inbox.toggle', title: 'Show what needs you', keys: keysOf('inbox.toggle'), run: ({ store, state }) => store.setInboxOpen(!state.isInboxOpen) },
+  { id: 'settings.open', title: 'Open settings', keys: keysOf('settings.open'), run: ({ store }) => store.showScreen('settings') },
+  { id: 'agents.open', title: 'Open agents', keys: keysOf('agents.open'), run: ({ store }) => store.showScreen('agents') },
   ...(['system', 'light', 'dark'] as const).map(
     (theme): WorkspaceCommand => ({
       id: `theme.${theme}`,
@@ -201,17 +205,46 @@ export function describeKeys(keys: string): string {
       if (part.startsWith('Digit')) return part.slice(5);
       if (part === 'Backquote') return '`';
       if (part === 'Backslash') return '\\';
+      if (part === 'Comma') return ',';
       if (part.startsWith('Arrow')) return { ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓' }[part] ?? part;
       return part.length === 1 ? part.toUpperCase() : part;
     })
     .join('+');
 }
 
+/** Runs a command by id, as the palette would (the desktop menus use this); false when it does not apply now. */
+export function runCommand(store: AppStore, commandId: string): boolean {
+  const command = workspaceCommands.find((candidate) => candidate.id === commandId);
+  if (!command) return false;
+  const context = { store, state: store.state.getState() };
+  if (context.state.dialog) return false; // a dialog has the keyboard
+  if (command.when && !command.when(context)) return false;
+  void command.run(context);
+  return true;
+}
+
+/**
+ * In the desktop app a menu accelerator takes its key before the page sees it and runs the
+ * command through runCommand; binding the same key here could run it twice where it does not.
+ */
+function menuOwnedKeys(store: AppStore): ReadonlySet<string> {
+  if (!store.connection.api.desktop) return new Set();
+  const owned = new Set<string>();
+  for (const entry of Object.values(menuCommands).flat()) {
+    if (entry === 'separator') continue;
+    const keys = menuKeysOf(entry.command);
+    if (keys) owned.add(keys);
+  }
+  return owned;
+}
+
 /** Binds every command's keys on the window; returns the unbind. */
 export function bindShortcuts(store: AppStore): () => void {
   const map: Record<string, (event: KeyboardEvent) => void> = {};
+  const owned = menuOwnedKeys(store);
   for (const command of workspaceCommands) {
     for (const keys of command.keys ?? []) {
+      if (owned.has(keys)) continue;
       map[keys] = (event) => {
         const context = { store, state: store.state.getState() };
         if (context.state.dialog) return; // a dialog has the keyboard

@@ -29,6 +29,8 @@ export interface AgentCatalog {
   resolve(agentId: string, options?: { projectPath?: string }): Promise<Result<AgentLaunchSpec>>;
   /** Validates and stores a custom agent; its id must not be taken by a built-in or another custom agent. */
   add(agent: CustomAgent): Promise<Result<AgentDescriptor>>;
+  /** Replaces the custom agent with the same id, validated as add does; 'not-found' when there is none. */
+  update(agent: CustomAgent): Promise<Result<AgentDescriptor>>;
   /** Built-in agents cannot be removed ('invalid-arguments'); an unknown id is 'not-found'. */
   remove(agentId: AgentId): Result<{ removed: boolean }>;
   /** What the catalog knows of an agent without looking for its executable. */
@@ -133,6 +135,23 @@ export function createAgentCatalog(deps: {
     entry(agentId) {
       const found = entries().find((candidate) => candidate.id === agentId);
       return found ? { id: found.id, name: found.name, protocol: found.protocol } : undefined;
+    },
+
+    async update(agent) {
+      const parsed = CustomAgentSchema.safeParse(agent);
+      if (!parsed.success) return fail('invalid-arguments', `agents.update: ${describeIssue(parsed.error.issues[0])}`);
+      const updated = parsed.data;
+      if (builtinIds.has(updated.id)) return fail('invalid-arguments', `agents.update: "${updated.id}" is a built-in agent and cannot be changed.`);
+      const written = deps.settings.update(
+        'customAgents',
+        (existing) => {
+          if (!existing.some((custom) => custom.id === updated.id)) return fail('not-found', `No custom agent with id ${JSON.stringify(updated.id)}.`);
+          return ok(existing.map((custom) => (custom.id === updated.id ? updated : custom)));
+        },
+        [{ type: 'agent.catalog.changed' }],
+      );
+      if (!written.ok) return written;
+      return ok(await describe(fromCustom(updated), undefined));
     },
 
     remove(agentId) {
