@@ -412,6 +412,11 @@ export const commands = {
    * join the change set attributed to "you".
    */
   'changes.refresh': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetSummarySchema },
+  /**
+   * Records edits in the session's worktree as they happen (as "you", outside turns) for the
+   * lease returned; a window renews it while its changes tab is open.
+   */
+  'changes.watch': { args: z.object({ sessionId: IdArg }).strict(), result: z.object({ leaseMs: z.number().int() }) },
   /** Marks a file of the pending change set reviewed (or not); the mark lasts until the file changes. */
   'changes.review': {
     args: z.object({ sessionId: IdArg, path: z.string().min(1).max(4096), reviewed: z.boolean() }).strict(),

@@ -24,6 +24,7 @@ import { terminalTurnStates, type Chat, type Session } from '../../shared/chats.
 import { createAgents, type Agents, type AgentsOptions } from '../agents/index.ts';
 import { createEventBus, type EventBus } from '../events/index.ts';
 import { createWorkspaceFiles } from '../files/index.ts';
+import { createEditWatcher } from '../changes/editWatcher.ts';
 import { createReviewMarks } from '../reviews/index.ts';
 import type { ChangeSelection, ChangeSetSummary, ChangeSetView } from '../../shared/changes.ts';
 import { createProjectService } from '../projects/index.ts';
@@ -172,6 +173,7 @@ export function createCore(options: CoreOptions): Core {
   });
   const workspaceFiles = createWorkspaceFiles();
   const reviews = createReviewMarks(store);
+  const editWatcher = createEditWatcher({ record: (sessionId) => recordEdits(sessionId) });
   const turns = createTurnService({
     store,
     unitOfWork,
@@ -260,6 +262,13 @@ export function createCore(options: CoreOptions): Core {
     'sessions.layout.set': (args) => sessions.saveLayout(args.sessionId, args.layout, args.writer),
     'changes.get': (args) => withWorktree(args.sessionId, () => describedChanges(args.sessionId)),
     'changes.refresh': (args) => withWorktree(args.sessionId, () => recordEdits(args.sessionId)),
+    'changes.watch': (args) =>
+      withWorktree(args.sessionId, async () => {
+        const workspace = worktrees.get(args.sessionId);
+        if (workspace?.kind !== 'worktree') return fail('invalid-arguments', 'This session works directly in its folder: there is no change set to follow.');
+        if (sessions.get(args.sessionId)?.archivedAt) return fail('invalid-state', 'An archived session has no worktree to watch.');
+        return ok({ leaseMs: editWatcher.watch(args.sessionId, workspace.path) });
+      }),
     'changes.review': (args) =>
       withWorktree(args.sessionId, async () => {
         const changes = await worktrees.changes(args.sessionId);
@@ -307,6 +316,7 @@ export function createCore(options: CoreOptions): Core {
     if (busy.length > 0 && !confirm) {
       return fail('busy', `Session "${session.name}" has work running or waiting in ${busy.length} chat(s); confirm to stop it and archive the session.`);
     }
+    editWatcher.unwatch(sessionId);
     return turns.quiesce(chatIds, `Session "${session.name}" was archived.`, async () => {
       const archived = await sessions.archive(sessionId, confirm);
       if (archived.ok) await Promise.all(chatIds.map((chatId) => agents.pool.stop(chatId)));
@@ -324,6 +334,7 @@ export function createCore(options: CoreOptions): Core {
     if (!project) return fail('not-found', `No project with id ${projectId}.`);
     const projectSessions = sessions.list(projectId, true);
     const chatIds = projectSessions.flatMap((session) => sessions.listChats(session.id, true).map((chat) => chat.id));
+    for (const session of projectSessions) editWatcher.unwatch(session.id);
     return turns.quiesce(chatIds, `The project "${project.name}" was removed from BooCode.`, async () => {
       await Promise.all(chatIds.map((chatId) => agents.pool.stop(chatId)));
       for (const session of projectSessions) {
@@ -530,6 +541,7 @@ export function createCore(options: CoreOptions): Core {
       // Clients learn at once that this owner is going, and one of them may take over.
       await control?.close();
       await startup;
+      editWatcher.close();
       await turns.shutdown();
       await agents.shutdown();
       store.close();

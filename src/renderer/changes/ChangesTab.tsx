@@ -2,8 +2,8 @@
 // project has not taken — file by file and hunk by hunk, each with who made it — to apply,
 // reject (with a reason sent back to the agent), mark reviewed, and commit. It follows the
 // change set live, keeping the selection and the scroll position, and records your own edits
-// when it gains focus.
-import { Check, GitCommitHorizontal, Undo2 } from 'lucide-react';
+// as they happen (a watch on the worktree while the tab is open) and when the window regains focus.
+import { Archive, Check, GitCommitHorizontal, Undo2 } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ChangeSetView, ChangeTurn, Hunk, ReviewedFile } from '../../shared/changes.ts';
 import type { BooError } from '../../shared/contract.ts';
@@ -44,6 +44,28 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   useEffect(() => {
     if (isVisible) void reload();
   }, [reload, computedAt, isVisible]);
+
+  // While the tab is on screen the core watches the worktree (a lease renewed here), and coming
+  // back to the window records what was edited meanwhile: edits outside turns show as yours.
+  const isWorktree = workspace?.kind === 'worktree';
+  useEffect(() => {
+    if (!isVisible || !isWorktree) return;
+    let renewal: ReturnType<typeof setTimeout> | undefined;
+    let isGone = false;
+    const renew = async (): Promise<void> => {
+      const watched = await store.call('changes.watch', { sessionId });
+      if (!isGone && watched.ok) renewal = setTimeout(() => void renew(), watched.value.leaseMs / 2);
+    };
+    const refresh = (): void => void store.call('changes.refresh', { sessionId });
+    refresh();
+    void renew();
+    window.addEventListener('focus', refresh);
+    return () => {
+      isGone = true;
+      if (renewal) clearTimeout(renewal);
+      window.removeEventListener('focus', refresh);
+    };
+  }, [store, sessionId, isVisible, isWorktree]);
 
   const agentName = useCallback((agentId: string) => (agentId === 'you' ? 'you' : (agents?.find((agent) => agent.id === agentId)?.name ?? agentId)), [agents]);
   const files = useMemo(() => (changes?.files ?? []).filter((file) => matches(file, filter)), [changes, filter]);
@@ -100,7 +122,7 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   if (changes.files.length === 0) return <div className="empty-state">No pending changes. What the agents change in this session's worktree shows up here, ready to apply to your project.</div>;
   const pendingFiles = changes.files.map((entry) => entry.path);
   return (
-    <div ref={frame} className="changes" tabIndex={-1} onKeyDown={onKeyDown} onFocus={(event) => event.currentTarget === event.target && void store.call('changes.refresh', { sessionId })}>
+    <div ref={frame} className="changes" tabIndex={-1} onKeyDown={onKeyDown}>
       <header className="changes-head">
         <span className="changes-summary">
           {changes.summary.files} {changes.summary.files === 1 ? 'file' : 'files'}, <span className="added">+{changes.summary.additions}</span> <span className="removed">−{changes.summary.deletions}</span>
@@ -123,6 +145,9 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
         </button>
         <button type="button" className="primary" disabled={isBusy} onClick={() => setCommitting(true)}>
           <GitCommitHorizontal size={13} aria-hidden="true" /> Commit…
+        </button>
+        <button type="button" disabled={isBusy} onClick={() => store.openDialog({ kind: 'archive-session', sessionId })}>
+          <Archive size={13} aria-hidden="true" /> Archive…
         </button>
       </header>
       {conflict && (

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { createEditWatcher } from '../../../src/main/changes/editWatcher.ts';
 import { scriptedAgentCommand } from '../../fixtures/scripted-acp-agent.ts';
 import { sendAndWait, setupChat, unwrap } from '../../helpers/chats.ts';
 import { testCore } from '../../helpers/core.ts';
@@ -62,5 +63,53 @@ describe('reviewing changes', () => {
     unwrap(await core.api.call('changes.reject', { sessionId, selection: { hunkIds: [hunk] }, reason: 'the third line belongs in b.txt' }));
     expect(unwrap(await core.api.call('changes.get', { sessionId })).files).toEqual([]);
     await expect.poll(() => unwrap(core.turns.view(chatId)).recentTurns.map((turn) => turn.prompt)).toContain('I rejected your change to a.txt because the third line belongs in b.txt');
+  });
+});
+
+describe('your own edits', () => {
+  test('an edit made outside any turn is yours after a refresh, and the next agent turn is credited only with what it wrote', async () => {
+    const core = testCore();
+    const { chatId, sessionId, cwd } = await setupChat(core, {}, { folder: gitProject() });
+    await writer(core, cwd, 'scripted');
+    writeFileSync(join(cwd, 'notes.md'), 'mine\n');
+    unwrap(await core.api.call('changes.refresh', { sessionId }));
+    const before = unwrap(await core.api.call('changes.get', { sessionId }));
+    expect(before.files.map((file) => [file.path, file.attribution?.agentId])).toEqual([['notes.md', 'you']]);
+
+    await sendAndWait(core, chatId, 'first');
+    await expect.poll(async () => unwrap(await core.api.call('changes.get', { sessionId })).files.length).toBe(2);
+    const after = unwrap(await core.api.call('changes.get', { sessionId }));
+    const attributions = Object.fromEntries(after.files.map((file) => [file.path, [file.attribution?.agentId, ...file.hunks.map((hunk) => hunk.attribution?.agentId)]]));
+    expect(attributions['notes.md']?.every((agentId) => agentId === 'you')).toBe(true);
+    expect(attributions['a.txt']?.every((agentId) => agentId === 'scripted')).toBe(true);
+  });
+
+  test('a watched worktree records an edit as yours without a refresh; a folder session cannot be watched', async () => {
+    const core = testCore();
+    const { sessionId, cwd } = await setupChat(core, {}, { folder: gitProject() });
+    expect(unwrap(await core.api.call('changes.watch', { sessionId })).leaseMs).toBeGreaterThan(0);
+    mkdirSync(join(cwd, 'docs'));
+    writeFileSync(join(cwd, 'docs', 'plan.md'), 'step one\n');
+    await expect.poll(async () => unwrap(await core.api.call('changes.get', { sessionId })).files.map((file) => [file.path, file.attribution?.agentId]), { timeout: 10_000 }).toEqual([['docs/plan.md', 'you']]);
+
+    const folderSession = await setupChat(core, {}, { folder: tempDir('boo-plain-') });
+    expect(await core.api.call('changes.watch', { sessionId: folderSession.sessionId })).toMatchObject({ ok: false, error: { kind: 'invalid-arguments' } });
+  });
+
+  test('a watch nobody renews lapses, and a burst of edits is recorded once', async () => {
+    const folder = tempDir('boo-watch-');
+    const recorded: string[] = [];
+    const watcher = createEditWatcher({ record: async (sessionId) => void recorded.push(sessionId), quietMs: 100, leaseMs: 300 });
+    try {
+      watcher.watch('s1', folder);
+      for (let index = 0; index < 20; index += 1) writeFileSync(join(folder, `file-${index}.txt`), `${index}\n`);
+      await expect.poll(() => recorded).toEqual(['s1']);
+      await expect.poll(() => watcher.watched(), { timeout: 5_000 }).toEqual([]);
+      writeFileSync(join(folder, 'late.txt'), 'late\n');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(recorded).toEqual(['s1']);
+    } finally {
+      watcher.close();
+    }
   });
 });
