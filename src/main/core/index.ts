@@ -436,10 +436,14 @@ export function createCore(options: CoreOptions): Core {
       if (file.attribution) turnIds.add(file.attribution.turnId);
       for (const hunk of file.hunks) if (hunk.attribution) turnIds.add(hunk.attribution.turnId);
     }
-    const described = [...turnIds].flatMap((turnId) => {
-      const turn = turns.turn(turnId);
-      return turn ? [{ id: turn.id, chatId: turn.chatId, agentId: turn.agentId, number: turns.numberInChat(turn.id), prompt: turn.prompt, messageId: turn.userMessageId }] : [];
-    });
+    // Oldest first, the order they happened in.
+    const described = [...turnIds]
+      .flatMap((turnId) => {
+        const turn = turns.turn(turnId);
+        return turn ? [turn] : [];
+      })
+      .sort((left, right) => left.createdAt.localeCompare(right.createdAt))
+      .map((turn) => ({ id: turn.id, chatId: turn.chatId, agentId: turn.agentId, number: turns.numberInChat(turn.id), prompt: turn.prompt, messageId: turn.userMessageId }));
     return ok({ ...changes.value, files: reviews.mark(sessionId, changes.value.files), turns: described });
   }
 

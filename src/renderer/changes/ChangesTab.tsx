@@ -3,7 +3,7 @@
 // reject (with a reason sent back to the agent), mark reviewed, and commit. It follows the
 // change set live, keeping the selection and the scroll position, and records your own edits
 // as they happen (a watch on the worktree while the tab is open) and when the window regains focus.
-import { Archive, Check, GitCommitHorizontal, Undo2 } from 'lucide-react';
+import { Archive, Check, GitCommitHorizontal, Undo2, X } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ChangeSetView, ChangeTurn, Hunk, ReviewedFile } from '../../shared/changes.ts';
 import type { BooError } from '../../shared/contract.ts';
@@ -44,6 +44,8 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   useEffect(() => {
     if (isVisible) void reload();
   }, [reload, computedAt, isVisible]);
+  // A conflict is about the change set it was found in.
+  useEffect(() => setConflict(undefined), [computedAt]);
 
   // While the tab is on screen the core watches the worktree (a lease renewed here), and coming
   // back to the window records what was edited meanwhile: edits outside turns show as yours.
@@ -153,6 +155,9 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
       {conflict && (
         <div className="conflict" role="alert">
           <strong>Nothing was applied:</strong> {conflict}
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => setConflict(undefined)}>
+            <X size={13} aria-hidden="true" />
+          </button>
         </div>
       )}
       <div className="changes-body">
@@ -212,7 +217,11 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
                     type="checkbox"
                     checked={file.reviewed}
                     onChange={async (event) => {
-                      const marked = await store.call('changes.review', { sessionId, path: file.path, reviewed: event.target.checked });
+                      const reviewed = event.target.checked;
+                      const path = file.path;
+                      // Shown at once; the core's answer (and the next change set) has the last word.
+                      setChanges((current) => current && { ...current, files: current.files.map((entry) => (entry.path === path ? { ...entry, reviewed } : entry)) });
+                      const marked = await store.call('changes.review', { sessionId, path, reviewed });
                       if (!marked.ok) store.reportError('Could not mark the file', marked.error);
                       await reload();
                     }}
