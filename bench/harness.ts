@@ -18,14 +18,18 @@ export interface Benchmark {
   run(): Promise<BenchRow[]>;
 }
 
-/** A ratio row; `goal` reads like "<= 1.10" or ">= 10" and is checked against the ratio. */
+/** A ratio row; `goal` reads like "<= 1.10" or ">= 10" (checked against the ratio) or "< 300 ms" (against the value). */
 export function row(name: string, value: number, unit: string, baseline: number | null, goal: string | null = null): BenchRow {
   const ratio = baseline === null || baseline === 0 ? null : value / baseline;
-  return { name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: ratio === null ? null : round(ratio), goal, met: isMet(ratio, goal) };
+  return { name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: ratio === null ? null : round(ratio), goal, met: isMet(value, unit, ratio, goal) };
 }
 
-function isMet(ratio: number | null, goal: string | null): boolean | null {
-  if (ratio === null || goal === null) return null;
+/** A goal is a ratio (`<= 1.5`) or, with a unit, an absolute value (`< 300 ms`). */
+function isMet(value: number, unit: string, ratio: number | null, goal: string | null): boolean | null {
+  if (goal === null) return null;
+  const absolute = /^(<|<=)\s*([\d.]+)\s*(\S+)$/.exec(goal.trim());
+  if (absolute && absolute[3] === unit) return absolute[1] === '<' ? value < Number(absolute[2]) : value <= Number(absolute[2]);
+  if (ratio === null) return null;
   const match = /^(<=|>=)\s*([\d.]+)$/.exec(goal.trim());
   if (!match) return null;
   const limit = Number(match[2]);

@@ -152,18 +152,18 @@ export const ChangeSetSchema = z.object({
 export type ChangeSet = z.infer<typeof ChangeSetSchema>;
 
 /** A change set as the changes tab shows it: with reviewed marks and the turns it came from. */
+export const ReviewedFileSchema = ChangedFileSchema.extend({
+  /** The user marked the file reviewed, and it has not changed since. */
+  reviewed: z.boolean(),
+});
+export type ReviewedFile = z.infer<typeof ReviewedFileSchema>;
+
 export const ChangeSetViewSchema = ChangeSetSchema.extend({
-  files: z.array(
-    ChangedFileSchema.extend({
-      /** The user marked the file reviewed, and it has not changed since. */
-      reviewed: z.boolean(),
-    }),
-  ),
+  files: z.array(ReviewedFileSchema),
   /** The turns the pending changes are attributed to. */
   turns: z.array(ChangeTurnSchema),
 });
 export type ChangeSetView = z.infer<typeof ChangeSetViewSchema>;
-export type ReviewedFile = ChangeSetView['files'][number];
 
 /** Hunks and whole files to apply or reject; neither given means everything pending. */
 export const ChangeSelectionSchema = z

@@ -10,7 +10,7 @@ import {
   PermissionOutcomeSchema,
   PermissionRequestSchema,
 } from './agents.ts';
-import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSummarySchema, ChangeSetViewSchema, SessionWorkspaceSchema } from './changes.ts';
+import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSummarySchema, ChangeSetViewSchema, ReviewedFileSchema, SessionWorkspaceSchema } from './changes.ts';
 import { AgentContinuitySchema, AttachmentSchema, ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
 import { LayoutEnvelopeSchema } from './layout.ts';
 
@@ -396,7 +396,18 @@ export const commands = {
   'sessions.diskUsage': { args: NoArgs, result: z.array(z.object({ sessionId: z.string(), bytes: z.number() })) },
   /** Removes the worktree folders of every archived session now, whatever their age (their work stays in hidden refs). */
   'sessions.cleanUpArchived': { args: NoArgs, result: z.object({ removed: z.array(z.string()) }) },
-  'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetViewSchema },
+  'changes.get': {
+    args: z
+      .object({
+        sessionId: IdArg,
+        /** `none`: hunks without their lines (a list of files to show); read a file's with `changes.file`. */
+        lines: z.enum(['all', 'none']).optional(),
+      })
+      .strict(),
+    result: ChangeSetViewSchema,
+  },
+  /** One file of the pending change set with its hunks' lines; not-found when it has no pending change. */
+  'changes.file': { args: z.object({ sessionId: IdArg, path: z.string().min(1).max(4096) }).strict(), result: ReviewedFileSchema },
   /** Applies hunks or files to the project, all or nothing; a conflict fails with kind `conflict`. */
   'changes.apply': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ApplyOutcomeSchema },
   /**

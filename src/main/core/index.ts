@@ -260,7 +260,14 @@ export function createCore(options: CoreOptions): Core {
     'sessions.cleanUpArchived': async () => ok(await worktrees.reap({ retentionMs: 0 })),
     'sessions.layout.get': (args) => sessions.layout(args.sessionId),
     'sessions.layout.set': (args) => sessions.saveLayout(args.sessionId, args.layout, args.writer),
-    'changes.get': (args) => withWorktree(args.sessionId, () => describedChanges(args.sessionId)),
+    'changes.get': (args) => withWorktree(args.sessionId, () => describedChanges(args.sessionId, args.lines ?? 'all')),
+    'changes.file': (args) =>
+      withWorktree(args.sessionId, async () => {
+        const changes = await describedChanges(args.sessionId, 'all');
+        if (!changes.ok) return changes;
+        const file = changes.value.files.find((candidate) => candidate.path === args.path);
+        return file ? ok(file) : fail('not-found', `${args.path} has no pending change in this session.`);
+      }),
     'changes.refresh': (args) => withWorktree(args.sessionId, () => recordEdits(args.sessionId)),
     'changes.watch': (args) =>
       withWorktree(args.sessionId, async () => {
@@ -428,7 +435,7 @@ export function createCore(options: CoreOptions): Core {
   }
 
   /** The change set as a window shows it: reviewed marks, and the turns its changes came from. */
-  async function describedChanges(sessionId: string): Promise<Result<ChangeSetView>> {
+  async function describedChanges(sessionId: string, lines: 'all' | 'none'): Promise<Result<ChangeSetView>> {
     const changes = await worktrees.changes(sessionId);
     if (!changes.ok) return changes;
     const turnIds = new Set<string>();
@@ -444,7 +451,8 @@ export function createCore(options: CoreOptions): Core {
       })
       .sort((left, right) => left.createdAt.localeCompare(right.createdAt))
       .map((turn) => ({ id: turn.id, chatId: turn.chatId, agentId: turn.agentId, number: turns.numberInChat(turn.id), prompt: turn.prompt, messageId: turn.userMessageId }));
-    return ok({ ...changes.value, files: reviews.mark(sessionId, changes.value.files), turns: described });
+    const files = reviews.mark(sessionId, changes.value.files);
+    return ok({ ...changes.value, files: lines === 'all' ? files : files.map((file) => ({ ...file, hunks: file.hunks.map((hunk) => ({ ...hunk, lines: [] })) })), turns: described });
   }
 
   /**

@@ -10,6 +10,7 @@ import type { BooError } from '../../shared/contract.ts';
 import { Dialog } from '../ui/Dialog.tsx';
 import { useWindow, type AppStore } from '../state/store.ts';
 import { DiffView } from './DiffView.tsx';
+import { FileList } from './FileList.tsx';
 import './changes.css';
 
 type Filter = { readonly agentId: string; readonly turnId: string; readonly isUnreviewedOnly: boolean };
@@ -32,7 +33,8 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   const frame = useRef<HTMLDivElement>(null);
 
   const reload = useCallback(async () => {
-    const read = await store.call('changes.get', { sessionId });
+    // The list without the hunks' lines: a big change set stays small; the shown file's diff is read apart.
+    const read = await store.call('changes.get', { sessionId, lines: 'none' });
     if (read.ok) {
       setChanges(read.value);
       setError(undefined);
@@ -49,9 +51,12 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
 
   // While the tab is on screen the core watches the worktree (a lease renewed here), and coming
   // back to the window records what was edited meanwhile: edits outside turns show as yours.
+  // Started once the change set as recorded is on screen: recording the worktree takes a moment
+  // on a big repository, and the user reads meanwhile.
   const isWorktree = workspace?.kind === 'worktree';
+  const hasLoaded = changes !== undefined;
   useEffect(() => {
-    if (!isVisible || !isWorktree) return;
+    if (!isVisible || !isWorktree || !hasLoaded) return;
     let renewal: ReturnType<typeof setTimeout> | undefined;
     let isGone = false;
     const renew = async (): Promise<void> => {
@@ -67,7 +72,7 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
       if (renewal) clearTimeout(renewal);
       window.removeEventListener('focus', refresh);
     };
-  }, [store, sessionId, isVisible, isWorktree]);
+  }, [store, sessionId, isVisible, isWorktree, hasLoaded]);
 
   const agentName = useCallback((agentId: string) => (agentId === 'you' ? 'you' : (agents?.find((agent) => agent.id === agentId)?.name ?? agentId)), [agents]);
   const files = useMemo(() => (changes?.files ?? []).filter((file) => matches(file, filter)), [changes, filter]);
@@ -75,6 +80,21 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   const contributors = useMemo(() => [...new Set((changes?.files ?? []).flatMap((entry) => [entry.attribution?.agentId, ...entry.hunks.map((hunk) => hunk.attribution?.agentId)]).filter((id): id is string => id !== undefined))], [changes]);
 
   useEffect(() => setFocusedHunk(0), [file?.path]);
+
+  // The shown file's diff, read again with each change set; the last one stays up meanwhile.
+  const [detail, setDetail] = useState<ReviewedFile | undefined>();
+  const filePath = file?.path;
+  useEffect(() => {
+    if (filePath === undefined || !changes) return;
+    let isCurrent = true;
+    void store.call('changes.file', { sessionId, path: filePath }).then((read) => {
+      if (isCurrent && read.ok) setDetail(read.value);
+    });
+    return () => {
+      isCurrent = false;
+    };
+  }, [store, sessionId, filePath, changes]);
+  const shownDiff = detail?.path === filePath ? detail : undefined;
 
   async function act(kind: 'apply' | 'reject', target: Target, reason?: string): Promise<void> {
     setBusy(true);
@@ -183,23 +203,7 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
               <input type="checkbox" checked={filter.isUnreviewedOnly} onChange={(event) => setFilter({ ...filter, isUnreviewedOnly: event.target.checked })} /> Unreviewed only
             </label>
           </div>
-          <ul className="file-list" aria-label="Changed files">
-            {files.map((entry) => (
-              <li key={entry.path}>
-                <button type="button" className={`file-entry${entry === file ? ' selected' : ''}`} aria-current={entry === file ? 'true' : undefined} onClick={() => setSelected(entry.path)}>
-                  <span className={`file-status ${entry.kind}`} title={entry.kind}>
-                    {statusLetter(entry)}
-                  </span>
-                  <span className="file-name">{entry.oldPath && entry.oldPath !== entry.path ? `${entry.oldPath} → ${entry.path}` : entry.path}</span>
-                  <span className="file-counts">
-                    <span className="added">+{entry.additions}</span> <span className="removed">−{entry.deletions}</span>
-                  </span>
-                  {entry.reviewed && <Check size={12} aria-label="reviewed" />}
-                  <span className="file-agents">{agentsOf(entry).map(agentName).join(', ')}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
+          <FileList files={files} selected={file} onSelect={setSelected} agentsOf={agentsOf} agentName={agentName} />
         </aside>
         <section className="diff-pane" aria-label="Selected file">
           {file ? (
@@ -235,18 +239,22 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
                   Reject file…
                 </button>
               </div>
-              <DiffView
-                file={file}
-                mode={mode}
-                turns={changes.turns}
-                agentName={agentName}
-                focusedHunk={focusedHunk}
-                onFocusHunk={setFocusedHunk}
-                onApply={(hunk: Hunk) => void act('apply', { label: `a hunk of ${file.path}`, hunkIds: [hunk.id] })}
-                onReject={(hunk: Hunk) => setRejecting({ label: `a hunk of ${file.path}`, hunkIds: [hunk.id] })}
-                onOpenTurn={openTurn}
-                isBusy={isBusy}
-              />
+              {shownDiff === undefined && file.hunks.length > 0 ? (
+                <div className="muted pad">Reading the diff…</div>
+              ) : (
+                <DiffView
+                  file={shownDiff ?? file}
+                  mode={mode}
+                  turns={changes.turns}
+                  agentName={agentName}
+                  focusedHunk={focusedHunk}
+                  onFocusHunk={setFocusedHunk}
+                  onApply={(hunk: Hunk) => void act('apply', { label: `a hunk of ${file.path}`, hunkIds: [hunk.id] })}
+                  onReject={(hunk: Hunk) => setRejecting({ label: `a hunk of ${file.path}`, hunkIds: [hunk.id] })}
+                  onOpenTurn={openTurn}
+                  isBusy={isBusy}
+                />
+              )}
             </>
           ) : (
             <div className="empty-state">No file matches the filters.</div>
@@ -331,20 +339,4 @@ function matches(file: ReviewedFile, filter: Filter): boolean {
 
 function agentsOf(file: ReviewedFile): string[] {
   return [...new Set([file.attribution?.agentId, ...file.hunks.map((hunk) => hunk.attribution?.agentId)].filter((id): id is string => id !== undefined))];
-}
-
-function statusLetter(file: ReviewedFile): string {
-  if (file.isBinary) return 'B';
-  switch (file.kind) {
-    case 'added':
-      return 'A';
-    case 'deleted':
-      return 'D';
-    case 'renamed':
-      return 'R';
-    case 'type-changed':
-      return 'T';
-    default:
-      return file.oldMode !== file.newMode && file.hunks.length === 0 ? 'M*' : 'M';
-  }
 }

@@ -49,7 +49,8 @@ export function DiffView(props: DiffViewProps) {
         {virtualizer.getVirtualItems().map((item) => {
           const row = rows[item.index] as DiffRow;
           return (
-            <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="diff-row-wrap" style={{ transform: `translateY(${item.start}px)` }}>
+            // Lines are one 20px row each (no wrapping); only a hunk's header can grow.
+            <div key={item.key} ref={row.kind === 'hunk' ? virtualizer.measureElement : undefined} data-index={item.index} className="diff-row-wrap" style={{ transform: `translateY(${item.start}px)` }}>
               {row.kind === 'hunk' ? <HunkHeader {...props} hunk={row.hunk} index={row.hunkIndex} /> : <LineRow row={row} mode={mode} colours={colours[row.hunkIndex]} />}
             </div>
           );

@@ -41,6 +41,11 @@ describe('reviewing changes', () => {
     const changes = unwrap(await core.api.call('changes.get', { sessionId }));
     expect(changes.files[0]).toMatchObject({ path: 'a.txt', reviewed: false });
     expect(changes.turns).toEqual([{ id: first.id, chatId, agentId: 'scripted', number: 1, prompt: 'first', messageId: first.userMessageId }]);
+    // The list can come without the hunks' lines; one file's come with `changes.file`.
+    const list = unwrap(await core.api.call('changes.get', { sessionId, lines: 'none' }));
+    expect(list.files[0]?.hunks.map((hunk) => [hunk.id, hunk.lines])).toEqual(changes.files[0]?.hunks.map((hunk) => [hunk.id, []]));
+    expect(unwrap(await core.api.call('changes.file', { sessionId, path: 'a.txt' })).hunks[0]?.lines).toContain('+first');
+    expect(await core.api.call('changes.file', { sessionId, path: 'b.txt' })).toMatchObject({ ok: false, error: { kind: 'not-found' } });
 
     unwrap(await core.api.call('changes.review', { sessionId, path: 'a.txt', reviewed: true }));
     expect(unwrap(await core.api.call('changes.get', { sessionId })).files[0]?.reviewed).toBe(true);
@@ -108,6 +113,35 @@ describe('your own edits', () => {
       writeFileSync(join(folder, 'late.txt'), 'late\n');
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(recorded).toEqual(['s1']);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  test('a folder made after the watch began is watched too; dependency folders are not', async () => {
+    const folder = tempDir('boo-watch-');
+    mkdirSync(join(folder, 'node_modules', 'left-pad'), { recursive: true });
+    let recordings = 0;
+    const watcher = createEditWatcher({ record: async () => void (recordings += 1), quietMs: 50, leaseMs: 60_000 });
+    try {
+      watcher.watch('s1', folder);
+      mkdirSync(join(folder, 'src', 'deep'), { recursive: true });
+      await expect.poll(() => recordings).toBe(1);
+      // The new folders are watched once the walk reaches them; a write deep inside is seen.
+      await expect
+        .poll(
+          async () => {
+            writeFileSync(join(folder, 'src', 'deep', 'file.ts'), `${Date.now()}\n`);
+            await new Promise((resolve) => setTimeout(resolve, 150));
+            return recordings;
+          },
+          { timeout: 5_000 },
+        )
+        .toBeGreaterThan(1);
+      const settled = recordings;
+      writeFileSync(join(folder, 'node_modules', 'left-pad', 'index.js'), 'module.exports = 1;\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(recordings).toBe(settled);
     } finally {
       watcher.close();
     }
