@@ -191,7 +191,18 @@ describe('the changes tab in a browser', () => {
       await expect.poll(() => fileEntry(page, /src\/new\.ts/).textContent()).toContain('Beta');
       await page.screenshot({ path: join(outputDir, 'changes-4-review-lapsed.png') });
 
+      // The keyboard: j walks hunks and on into the next files, a applies the hunk in focus.
+      await fileEntry(page, /NOTES\.md/).click();
+      await page.keyboard.press('j');
+      await expect.poll(() => fileEntry(page, /src\/new\.ts/).getAttribute('aria-current')).toBe('true');
+      await page.keyboard.press('j');
+      await expect.poll(() => fileEntry(page, /src\/remove\.ts/).getAttribute('aria-current')).toBe('true');
+      await page.keyboard.press('a');
+      await expect.poll(() => existsSync(join(repo, 'src', 'remove.ts'))).toBe(false);
+      await expect.poll(() => fileEntry(page, /src\/remove\.ts/).count()).toBe(0);
+
       // The attribution badge opens the chat at that turn.
+      await fileEntry(page, /src\/new\.ts/).click();
       await page.getByRole('region', { name: 'Diff of src/new.ts' }).getByRole('button', { name: /Made by Beta in turn 3/ }).click();
       await expect.poll(() => page.getByRole('tab', { name: /Beta work/ }).getAttribute('aria-selected')).toBe('true');
       await page.getByRole('log', { name: 'Transcript of Beta work' }).locator('article[aria-current="true"]').first().getByText('extend new.ts').waitFor();
