@@ -1,0 +1,77 @@
+// Capture: the worktree as a tree object. The worktree is staged through the session's private
+// index (the agent's own index is never touched) and written as a tree built on the last
+// snapshot; setup copies and ignored files are left out.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { worktreeSettings, type WorktreeContext } from './context.ts';
+import { diffIndex, type FileDiff } from './diff.ts';
+import { git, objectWriterEnv } from './git.ts';
+import type { GitRow } from './records.ts';
+import { writeIndexTree } from './trees.ts';
+
+/** A turn's capture: the new snapshot tree and its differences from the accepted tree and from the last snapshot. */
+export interface TurnCapture {
+  readonly tree: string;
+  /** The pending change set: accepted tree → new snapshot, with context. */
+  readonly files: FileDiff[];
+  /** What the turn changed: last snapshot → new snapshot, without context. */
+  readonly turnDiff: FileDiff[];
+}
+
+export type Capture = ReturnType<typeof createCapture>;
+
+export function createCapture(context: WorktreeContext) {
+  /** Brings the private index up to date with the worktree, every changed file's content stored as a blob. */
+  async function stageWorktree(row: GitRow): Promise<void> {
+    // core.bigFileThreshold=1 makes `git add` stream every new blob into one pack instead of
+    // one loose object file each: after a turn that touched hundreds of files, creating those
+    // files was most of the cost. Only this add sees the setting; diffs still see text as text.
+    await git(row.root, ['-c', 'core.bigFileThreshold=1', 'add', '-A', '--', '.', ...excludes(row)], {
+      env: { ...objectWriterEnv(), GIT_INDEX_FILE: context.privateIndex(row.session_id) },
+    });
+  }
+
+  /** The private index's content as a tree object, built on the last snapshot. */
+  function writeTree(row: GitRow): Promise<string> {
+    return writeIndexTree(row.root, context.privateIndex(row.session_id), row.snapshot_tree, row.session_id);
+  }
+
+  return {
+    /** The worktree as a tree object: tracked and untracked files, ignored files and setup copies left out. */
+    async captureTree(row: GitRow): Promise<string> {
+      await stageWorktree(row);
+      return writeTree(row);
+    },
+
+    /** Captures the worktree after a turn, with the diffs its change set and attribution need. */
+    async captureTurn(row: GitRow): Promise<TurnCapture> {
+      await stageWorktree(row);
+      // The diffs read the staged index rather than the new tree, so the three run together:
+      // writing the tree's objects took as long as the diffs, and git does each in one thread.
+      const index = context.privateIndex(row.session_id);
+      const running = [
+        writeTree(row),
+        diffIndex(row.root, index, row.accepted_tree, worktreeSettings.contextLines),
+        diffIndex(row.root, index, row.snapshot_tree, 0),
+      ] as const;
+      // Every git process ends before the session's lock is released, even when one fails:
+      // the next capture's fast-import uses the same scratch ref.
+      await Promise.allSettled(running);
+      const [tree, files, turnDiff] = await Promise.all(running);
+      return { tree, files, turnDiff };
+    },
+
+    /** Starts the private index as a copy of the worktree's own index. */
+    async seedIndex(row: GitRow): Promise<void> {
+      await mkdir(context.indexDir, { recursive: true });
+      const realIndex = resolve(row.root, (await git(row.root, ['rev-parse', '--git-path', 'index'])).trim());
+      // A copy keeps the stat data of the checkout, so the first capture hashes only what changed.
+      await copyFile(realIndex, context.privateIndex(row.session_id));
+    },
+  };
+}
+
+/** Pathspecs that keep the setup copies (.env and the like) out of every capture and commit. */
+export function excludes(row: GitRow): string[] {
+  return (JSON.parse(row.copied_files) as string[]).map((path) => `:(exclude,top,literal)${path}`);
+}
