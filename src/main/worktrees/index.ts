@@ -27,6 +27,7 @@ import { createRecords, isGitRow, toWorkspace, type GitRow } from './records.ts'
 export { hiddenRefs, worktreeSettings } from './context.ts';
 export type { ChangeSelectionInput } from './patching.ts';
 export type { PrepareInput } from './provision.ts';
+export { inspectFolder, type FolderRepository } from './repository.ts';
 
 export interface WorktreeService {
   /** For a git project: a worktree under <dataDir>/worktrees/<session-id> on branch `boo/<short-session-id>` from the project's HEAD; a non-git folder: kind 'folder'. Idempotent. */

@@ -10,6 +10,7 @@ import type { Capture } from './capture.ts';
 import { setRefs, worktreeSettings, type WorktreeContext } from './context.ts';
 import { git, runGit } from './git.ts';
 import { toWorkspace, type GitRow, type WorktreeRow } from './records.ts';
+import { inspectFolder } from './repository.ts';
 import { copySetupFiles, normalizeSetupPath, runSetupCommand } from './setup.ts';
 
 export interface PrepareInput {
@@ -49,11 +50,11 @@ export function createProvisioner(context: WorktreeContext, capture: Capture) {
         copyPaths.push(normalized);
       }
       const createdAt = context.isoNow();
-      const topLevel = await runGit(projectPath, ['rev-parse', '--show-toplevel']);
-      const head = topLevel.code === 0 ? await runGit(projectPath, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']) : undefined;
-      if (topLevel.code !== 0 || !head || head.code !== 0) {
+      const repository = await inspectFolder(projectPath);
+      if (!repository.ok) return repository;
+      if (repository.value.kind === 'plain' || repository.value.head === null) {
         const notices: WorkspaceNotice[] =
-          topLevel.code === 0
+          repository.value.kind === 'work-tree'
             ? [{ kind: 'no-commits', message: `${projectPath} is a git repository without a commit, so the session works in the folder itself. Commit once to give later sessions a worktree.` }]
             : [];
         const row: WorktreeRow = {
@@ -65,9 +66,9 @@ export function createProvisioner(context: WorktreeContext, capture: Capture) {
         context.unitOfWork.run(() => ({ value: records.insert(row), events: [] }));
         return ok(toWorkspace(row));
       }
-      const repoRoot = resolve(topLevel.stdout.trim());
-      const prefix = (await git(projectPath, ['rev-parse', '--show-prefix'])).trim();
-      const baseCommit = head.stdout.trim();
+      const repoRoot = resolve(repository.value.topLevel);
+      const prefix = repository.value.prefix;
+      const baseCommit = repository.value.head;
       const baseTree = (await git(repoRoot, ['rev-parse', `${baseCommit}^{tree}`])).trim();
       const notices: WorkspaceNotice[] = [];
       // GIT_OPTIONAL_LOCKS=0: a status must not take the project's index lock from under the user's own git.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { testCore } from '../../helpers/core.ts';
@@ -82,6 +82,20 @@ describe('sessions work in their own worktree', () => {
     expect(cwd).toBe(folder);
     expect(unwrap(await core.api.call('sessions.workspace', { sessionId }))).toMatchObject({ kind: 'folder', path: folder });
     expect(await core.api.call('changes.get', { sessionId })).toMatchObject({ ok: false, error: { kind: 'invalid-arguments', message: expect.stringContaining('works directly in') } });
+  });
+
+  test('a project that has become a bare repository gets no session, and nothing is written into it', async () => {
+    const core = testCore();
+    const folder = tempDir('boo-bare-');
+    const opened = unwrap(await core.api.call('projects.open', { path: folder }));
+    git(folder, 'init', '--quiet', '--bare');
+    const before = readdirSync(folder).sort();
+    expect(await core.api.call('sessions.create', { projectId: opened.id })).toMatchObject({
+      ok: false,
+      error: { kind: 'not-a-directory', message: expect.stringContaining('is a bare git repository') },
+    });
+    expect(unwrap(await core.api.call('sessions.list', { projectId: opened.id }))).toEqual([]);
+    expect(readdirSync(folder).sort()).toEqual(before);
   });
 
   test('a project\'s setup copies untracked files and runs its command in each new worktree', async () => {
