@@ -37,11 +37,11 @@ export interface WorktreeService {
   recordTurn(sessionId: string, turn: { turnId: string; agentId: string }): Promise<Result<ChangeSetSummary>>;
   /** The pending change set as of the last recorded turn (or apply, reject, restore). */
   changes(sessionId: string): Promise<Result<ChangeSet>>;
-  /** Applies the selection to the project's working tree, all or nothing; conflicts fail with kind 'conflict'. */
+  /** Applies the selection to the project's working tree, all or nothing; conflicts fail with kind 'conflict'. A removal the selection cannot land without (a file replaced by a folder of its name) goes with it. */
   apply(sessionId: string, selection: ChangeSelectionInput): Promise<Result<ApplyOutcome>>;
   /** Files that would conflict if the selection were applied now, without changing anything. */
   conflicts(sessionId: string, selection: ChangeSelectionInput): Promise<Result<ApplyConflict[]>>;
-  /** Reverts the selection in the worktree. */
+  /** Reverts the selection in the worktree, with any change it cannot be reverted without (as apply). */
   reject(sessionId: string, selection: ChangeSelectionInput): Promise<Result<ChangeSetSummary>>;
   /** Commits the worktree's changes on its branch. */
   commit(sessionId: string, message: string): Promise<Result<{ commit: string }>>;

@@ -2,7 +2,8 @@
 // project's working tree and advances the accepted tree; reject takes them out of the worktree
 // and rewinds the snapshot; commit records the worktree on its own branch. Each is all or
 // nothing: `git apply --check` runs first and names every file that would not fit.
-import { mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { ApplyConflict, ApplyOutcome, ChangeSetSummary, HunkId } from '../../shared/changes.ts';
 import { fail, ok, type Result } from '../../shared/contract.ts';
@@ -47,14 +48,14 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
     return Buffer.concat([whole, ...selected.partial.map(({ file, hunks }) => partialPatch(file, hunks))]);
   }
 
-  /** Each selected file that `git apply --check` refuses in `cwd`, with git's reason. */
+  /** Each selected file that `git apply --check` refuses in `cwd`, or that needs a folder where `cwd` has none, with the reason. */
   async function findConflicts(cwd: string, row: GitRow, selected: Selected, isReverse: boolean): Promise<ApplyConflict[]> {
     const flags = ['apply', '--check', '--whitespace=nowarn', ...(isReverse ? ['-R'] : []), '-'];
     const whole = await buildPatch(row, selected);
     const all = await runGit(cwd, flags, { input: whole });
-    if (all.code === 0) return [];
+    const conflicts = await folderConflicts(cwd, selected, isReverse);
+    if (all.code === 0) return conflicts;
     // One check per file, so that every conflicting file is named, not only the first.
-    const conflicts: ApplyConflict[] = [];
     const units: Selected[] = [
       ...selected.whole.map((file) => ({ whole: [file], partial: [], files: [], hunkIds: [] })),
       ...selected.partial.map((entry) => ({ whole: [], partial: [entry], files: [], hunkIds: [] })),
@@ -62,6 +63,7 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
     for (const unit of units) {
       const file = unit.whole[0] ?? unit.partial[0]?.file;
       if (!file) continue;
+      if (conflicts.some((conflict) => conflict.path === file.path)) continue;
       const check = await runGit(cwd, flags, { input: await buildPatch(row, unit) });
       if (check.code !== 0) conflicts.push({ path: file.path, reason: firstError(check.stderr) });
     }
@@ -76,7 +78,7 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
       if (!found.ok) return found;
       const row = found.value;
       const pending = await changeSets.pendingOf(row);
-      const chosen = select(pending.files, selection);
+      const chosen = select(pending.files, selection, false);
       if (!chosen.ok) return chosen;
       const selected = chosen.value;
       if (selected.files.length === 0) {
@@ -104,7 +106,7 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
       const found = gitRow(context, sessionId);
       if (!found.ok) return found;
       const row = found.value;
-      const chosen = select((await changeSets.pendingOf(row)).files, selection);
+      const chosen = select((await changeSets.pendingOf(row)).files, selection, false);
       if (!chosen.ok) return chosen;
       if (chosen.value.files.length === 0) return ok([]);
       return ok(await findConflicts(row.repo_root, row, chosen.value, false));
@@ -118,7 +120,7 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
       if (!present.ok) return present;
       const row = present.value;
       const pending = await changeSets.pendingOf(row);
-      const chosen = select(pending.files, selection);
+      const chosen = select(pending.files, selection, true);
       if (!chosen.ok) return chosen;
       const selected = chosen.value;
       if (selected.files.length === 0) return ok(changeSets.unchanged(sessionId, pending.files));
@@ -156,12 +158,17 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
   };
 }
 
-function select(files: readonly FileDiff[], selection: ChangeSelectionInput): Result<Selected> {
+/**
+ * The pending files and hunks a selection names. `isReverse` is the direction the patch will
+ * go: forward into the project (apply) or backward out of the worktree (reject).
+ */
+function select(files: readonly FileDiff[], selection: ChangeSelectionInput, isReverse: boolean): Result<Selected> {
   const isEverything = selection.hunkIds === undefined && selection.files === undefined;
   const wantedFiles = new Set(selection.files ?? []);
   const wantedHunks = new Set(selection.hunkIds ?? []);
   if (!isEverything && wantedFiles.size === 0 && wantedHunks.size === 0) return fail('invalid-arguments', 'Nothing was selected.');
   const selected: Selected = { whole: [], partial: [], files: [], hunkIds: [] };
+  const chosen = new Set<FileDiff>();
   const foundFiles = new Set<string>();
   const foundHunks = new Set<string>();
   for (const file of files) {
@@ -169,10 +176,8 @@ function select(files: readonly FileDiff[], selection: ChangeSelectionInput): Re
     if (isWhole) {
       foundFiles.add(wantedFiles.has(file.path) ? file.path : (file.oldPath ?? file.path));
       for (const hunk of file.hunks) if (wantedHunks.has(hunk.id)) foundHunks.add(hunk.id);
-      if (file.isWholeOnly) selected.whole.push(file);
-      else selected.partial.push({ file, hunks: [...file.hunks] });
-      selected.files.push(file.path);
-      selected.hunkIds.push(...file.hunks.map((hunk) => hunk.id));
+      addWhole(selected, file);
+      chosen.add(file);
       continue;
     }
     const hunks = file.hunks.filter((hunk) => wantedHunks.has(hunk.id));
@@ -181,12 +186,113 @@ function select(files: readonly FileDiff[], selection: ChangeSelectionInput): Re
     selected.partial.push({ file, hunks });
     selected.files.push(file.path);
     selected.hunkIds.push(...hunks.map((hunk) => hunk.id));
+    chosen.add(file);
   }
   const unknown = [...[...wantedFiles].filter((path) => !foundFiles.has(path)), ...[...wantedHunks].filter((id) => !foundHunks.has(id))];
   if (unknown.length > 0) {
     return fail('not-found', `Not pending in this session (already applied, rejected, or changed since): ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}.`);
   }
+  if (!isEverything) for (const file of blockers(files, chosen, isReverse)) addWhole(selected, file);
   return ok(selected);
+}
+
+function addWhole(selected: Selected, file: FileDiff): void {
+  if (file.isWholeOnly) selected.whole.push(file);
+  else selected.partial.push({ file, hunks: [...file.hunks] });
+  selected.files.push(file.path);
+  selected.hunkIds.push(...file.hunks.map((hunk) => hunk.id));
+}
+
+/**
+ * Pending files left out of `chosen` without which it cannot land: a file that becomes a folder
+ * of the same name (`dir` deleted, `dir/new-file` added) or a folder that becomes a file. The
+ * new path can only be created once the old one is gone, in the project and in git's index
+ * alike, so the removal travels with it, as a rename's header travels with any of its hunks.
+ */
+function blockers(files: readonly FileDiff[], chosen: Set<FileDiff>, isReverse: boolean): FileDiff[] {
+  const pulled: FileDiff[] = [];
+  const createdPaths = new Set<string>();
+  const createdFolders = new Set<string>();
+  const noteCreated = (file: FileDiff) => {
+    for (const path of pathsOf(file, isReverse).created) {
+      createdPaths.add(path);
+      for (const folder of ancestors(path)) createdFolders.add(folder);
+    }
+  };
+  for (const file of chosen) noteCreated(file);
+  if (createdPaths.size === 0) return pulled;
+  // A pulled-in rename creates a path of its own, which may need another removal: repeat until nothing more is needed.
+  for (let isGrowing = true; isGrowing; ) {
+    isGrowing = false;
+    for (const file of files) {
+      if (chosen.has(file)) continue;
+      const isBlocking = pathsOf(file, isReverse).removed.some((path) => createdFolders.has(path) || ancestors(path).some((folder) => createdPaths.has(folder)));
+      if (!isBlocking) continue;
+      chosen.add(file);
+      pulled.push(file);
+      noteCreated(file);
+      isGrowing = true;
+    }
+  }
+  return pulled;
+}
+
+/**
+ * Selected files whose new path needs a folder where `cwd` has a file or a symlink that the
+ * patch does not remove. `git apply --check` lets these through, and the apply itself would
+ * then stop part-way, after writing the files before it.
+ */
+async function folderConflicts(cwd: string, selected: Selected, isReverse: boolean): Promise<ApplyConflict[]> {
+  const files = [...selected.whole, ...selected.partial.map((entry) => entry.file)];
+  const removed = new Set(files.flatMap((file) => pathsOf(file, isReverse).removed));
+  const isBlockedFolder = new Map<string, boolean>();
+  const conflicts: ApplyConflict[] = [];
+  for (const file of files) {
+    const blocked = await firstBlockedFolder(cwd, pathsOf(file, isReverse).created, removed, isBlockedFolder);
+    if (blocked !== null) conflicts.push({ path: file.path, reason: `${blocked.folder} is not a folder here, and ${blocked.path} needs it to be one` });
+  }
+  return conflicts;
+}
+
+async function firstBlockedFolder(cwd: string, paths: readonly string[], removed: ReadonlySet<string>, cache: Map<string, boolean>): Promise<{ folder: string; path: string } | null> {
+  for (const path of paths) {
+    for (const folder of ancestors(path)) {
+      if (removed.has(folder)) continue;
+      let isBlocked = cache.get(folder);
+      if (isBlocked === undefined) {
+        isBlocked = await isNonFolder(join(cwd, folder));
+        cache.set(folder, isBlocked);
+      }
+      if (isBlocked) return { folder, path };
+    }
+  }
+  return null;
+}
+
+/** Something other than a folder is at `path` (a symlink to a folder counts: git will not write through it). */
+async function isNonFolder(path: string): Promise<boolean> {
+  try {
+    return !(await lstat(path)).isDirectory();
+  } catch {
+    return false; // nothing there, or under a file (ENOTDIR): git apply makes the folders it needs
+  }
+}
+
+/** The paths a file's change creates and removes, in the direction the patch goes. */
+function pathsOf(file: FileDiff, isReverse: boolean): { created: string[]; removed: string[] } {
+  const before = file.kind === 'added' ? [] : [file.oldPath ?? file.path];
+  const after = file.kind === 'deleted' ? [] : [file.path];
+  // A change that keeps its path (an edit, a mode or type change) creates and removes nothing.
+  const created = after.filter((path) => !before.includes(path));
+  const removed = before.filter((path) => !after.includes(path));
+  return isReverse ? { created: removed, removed: created } : { created, removed };
+}
+
+/** 'a/b/c' → ['a', 'a/b']. */
+function ancestors(path: string): string[] {
+  const folders: string[] = [];
+  for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) folders.push(path.slice(0, slash));
+  return folders;
 }
 
 function conflictMessage(action: 'apply' | 'reject', conflicts: readonly ApplyConflict[]): string {

@@ -147,6 +147,36 @@ describe('boocode changes and apply', () => {
   });
 });
 
+describe('boocode apply of files in new folders', () => {
+  test('`boocode apply --file` lands a file in a new folder, and one whose folder replaced a file of the same name', async () => {
+    const dataDir = tempDir();
+    const project = gitProject();
+    writeFileSync(join(project, 'dir'), 'a file that becomes a folder\n');
+    git(project, 'add', 'dir');
+    git(project, 'commit', '--quiet', '-m', 'dir');
+    {
+      const core = createCore({ dataDir });
+      const script = 'mkdir -p fresh/deeper && printf "fresh\\n" > fresh/deeper/new-file && rm dir && mkdir dir && printf "new\\n" > dir/new-file';
+      const { command, args, env } = scriptedAgentCommand({ default: { steps: [{ type: 'terminal', command: 'sh', args: ['-c', script] }, { type: 'text', text: 'ok' }] } });
+      unwrap(await core.api.call('agents.add', { agent: { id: 'scripted', name: 'Scripted', command, args, env } }));
+      await core.close();
+    }
+    const run = await boocode(['run', '--data-dir', dataDir, '--project', project, '--agent', 'scripted', '--json', 'make folders']);
+    expect(run.code, run.stderr).toBe(0);
+    const { sessionId } = jsonLines(run.stdout)[0] as { sessionId: string };
+
+    const fresh = await boocode(['apply', '--data-dir', dataDir, '--session', sessionId, '--file', 'fresh/deeper/new-file']);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain('Applied 1 file(s): fresh/deeper/new-file');
+    expect(readFileSync(join(project, 'fresh/deeper/new-file'), 'utf8')).toBe('fresh\n');
+
+    const replaced = await boocode(['apply', '--data-dir', dataDir, '--session', sessionId, '--file', 'dir/new-file']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain('Applied 2 file(s): dir/new-file, dir\n0 file(s) still pending.');
+    expect(readFileSync(join(project, 'dir/new-file'), 'utf8')).toBe('new\n');
+  });
+});
+
 describe('change sets from agents\' turns', () => {
   test('a scripted agent that creates, edits, deletes, renames and writes a binary file, then a second agent, give a change set attributed per hunk', async () => {
     const core = testCore();
