@@ -147,6 +147,38 @@ describe('boocode changes and apply', () => {
   });
 });
 
+describe('boocode changes in a terminal', () => {
+  test('`boocode changes` quotes a file name holding an escape sequence and a newline; --json keeps it exact', async () => {
+    const dataDir = tempDir();
+    const project = gitProject();
+    const hostile = 'red\x1b[31m\nname.txt';
+    {
+      const core = createCore({ dataDir });
+      const script = `printf 'x\\n' > "$(printf 'red\\033[31m\\nname.txt')" && mv src.txt "$(printf 'moved\\033[0m.txt')"`;
+      const { command, args, env } = scriptedAgentCommand({ default: { steps: [{ type: 'terminal', command: 'sh', args: ['-c', script] }, { type: 'text', text: 'ok' }] } });
+      unwrap(await core.api.call('agents.add', { agent: { id: 'scripted', name: 'Scripted', command, args, env } }));
+      await core.close();
+    }
+    const run = await boocode(['run', '--data-dir', dataDir, '--project', project, '--agent', 'scripted', '--json', 'odd names']);
+    expect(run.code, run.stderr).toBe(0);
+    const { sessionId } = jsonLines(run.stdout)[0] as { sessionId: string };
+
+    const text = await boocode(['changes', '--data-dir', dataDir, '--session', sessionId]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toContain('\x1b');
+    expect(text.stdout).toContain('added     "red\\033[31m\\nname.txt"  +1 -0');
+    expect(text.stdout).toContain('renamed   src.txt → "moved\\033[0m.txt"');
+    expect(text.stdout.split('\n').filter((line) => line.startsWith('added') || line.startsWith('renamed'))).toHaveLength(2);
+
+    const json = await boocode(['changes', '--data-dir', dataDir, '--session', sessionId, '--json']);
+    const set = JSON.parse(json.stdout) as { files: { path: string; oldPath: string | null }[] };
+    expect(set.files.map((file) => [file.oldPath, file.path]).sort()).toEqual([
+      [null, hostile],
+      ['src.txt', 'moved\x1b[0m.txt'],
+    ]);
+  });
+});
+
 describe('boocode apply of files in new folders', () => {
   test('`boocode apply --file` lands a file in a new folder, and one whose folder replaced a file of the same name', async () => {
     const dataDir = tempDir();
