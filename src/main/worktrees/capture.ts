@@ -9,13 +9,11 @@ import { git, objectWriterEnv } from './git.ts';
 import type { GitRow } from './records.ts';
 import { writeIndexTree } from './trees.ts';
 
-/** A turn's capture: the new snapshot tree and its differences from the accepted tree and from the last snapshot. */
+/** A turn's capture: the new snapshot tree and its difference from the accepted tree. */
 export interface TurnCapture {
   readonly tree: string;
   /** The pending change set: accepted tree → new snapshot, with context. */
   readonly files: FileDiff[];
-  /** What the turn changed: last snapshot → new snapshot, without context. */
-  readonly turnDiff: FileDiff[];
 }
 
 export type Capture = ReturnType<typeof createCapture>;
@@ -46,19 +44,14 @@ export function createCapture(context: WorktreeContext) {
     /** Captures the worktree after a turn, with the diffs its change set and attribution need. */
     async captureTurn(row: GitRow): Promise<TurnCapture> {
       await stageWorktree(row);
-      // The diffs read the staged index rather than the new tree, so the three run together:
-      // writing the tree's objects took as long as the diffs, and git does each in one thread.
-      const index = context.privateIndex(row.session_id);
-      const running = [
-        writeTree(row),
-        diffIndex(row.root, index, row.accepted_tree, worktreeSettings.contextLines),
-        diffIndex(row.root, index, row.snapshot_tree, 0),
-      ] as const;
+      // The diff reads the staged index rather than the new tree, so the two run together:
+      // writing the tree's objects took as long as the diff, and git does each in one thread.
+      const running = [writeTree(row), diffIndex(row.root, context.privateIndex(row.session_id), row.accepted_tree, worktreeSettings.contextLines)] as const;
       // Every git process ends before the session's lock is released, even when one fails:
       // the next capture's fast-import uses the same scratch ref.
       await Promise.allSettled(running);
-      const [tree, files, turnDiff] = await Promise.all(running);
-      return { tree, files, turnDiff };
+      const [tree, files] = await Promise.all(running);
+      return { tree, files };
     },
 
     /** Starts the private index as a copy of the worktree's own index. */

@@ -3,7 +3,7 @@
 // turn that last changed it. Stored with its summary, published after the write commits.
 import type { Attribution, ChangedFile, ChangeSet, ChangeSetSummary } from '../../shared/changes.ts';
 import { ok, type Result } from '../../shared/contract.ts';
-import { attribute, type Attributions, type TurnMark } from './attribution.ts';
+import { attribute, type Attributions, type TurnChange, type TurnMark } from './attribution.ts';
 import { gitRow, worktreeSettings, type WorktreeContext } from './context.ts';
 import { diffTrees, displayLines, type FileDiff } from './diff.ts';
 import type { GitRow } from './records.ts';
@@ -41,12 +41,12 @@ export function createChangeSets(context: WorktreeContext) {
 
     /**
      * Stores the change set for the row's new trees with its attribution, and publishes
-     * `changes.updated` once that has committed. `turnDiff` holds what `turn` changed.
+     * `changes.updated` once that has committed. `turn` is the turn that made it, if one did.
      */
-    commit(row: GitRow, files: readonly FileDiff[], turnDiff: readonly FileDiff[], turn: TurnMark | null): ChangeSetSummary {
+    commit(row: GitRow, files: readonly FileDiff[], turn: TurnChange | null): ChangeSetSummary {
       const previous = records.attributions(row.session_id);
-      const attributions = attribute(files, turnDiff, turn, previous);
-      const lastTurnId = turn?.turnId ?? records.changeSet(row.session_id)?.turnId ?? null;
+      const attributions = attribute(files, turn, previous);
+      const lastTurnId = turn?.mark.turnId ?? records.changeSet(row.session_id)?.turnId ?? null;
       const summary = summarize(files, lastTurnId, context.isoNow());
       const updated: GitRow = { ...row, updated_at: summary.computedAt };
       context.unitOfWork.run(() => {
@@ -60,7 +60,7 @@ export function createChangeSets(context: WorktreeContext) {
           summary: JSON.stringify(summary),
           computedAt: summary.computedAt,
         });
-        if (turn !== null) records.saveSnapshot(row.session_id, turn, row.snapshot_tree, summary.computedAt);
+        if (turn !== null) records.saveSnapshot(row.session_id, turn.mark, row.snapshot_tree, summary.computedAt);
         // changes.updated is not in the contract's AppEvent union yet, so it goes out through
         // `publish` below, still only after this transaction has committed.
         return { value: undefined, events: [] };

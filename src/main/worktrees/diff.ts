@@ -27,6 +27,8 @@ export interface FileDiff {
   readonly isBinary: boolean;
   readonly oldMode: string | null;
   readonly newMode: string | null;
+  /** The blob on the new side, null for a deletion: equal ids and modes mean equal files. */
+  readonly newOid: string | null;
   readonly similarity: number | null;
   readonly additions: number;
   readonly deletions: number;
@@ -35,11 +37,13 @@ export interface FileDiff {
   readonly isWholeOnly: boolean;
 }
 
-interface RawEntry {
+/** One record of git's raw diff output. */
+export interface RawEntry {
   readonly status: string;
   readonly score: number | null;
   readonly oldMode: string;
   readonly newMode: string;
+  readonly newOid: string;
   readonly path: string;
   readonly oldPath: string | null;
 }
@@ -103,15 +107,15 @@ function parseRaw(raw: string): RawEntry[] {
     const meta = fields[index++];
     if (meta === undefined || meta === '') continue;
     // ":<old mode> <new mode> <old sha> <new sha> <status><score>"
-    const [oldMode = '', newMode = '', , , statusField = ''] = meta.slice(1).split(' ');
+    const [oldMode = '', newMode = '', , newOid = '', statusField = ''] = meta.slice(1).split(' ');
     const status = statusField.charAt(0);
     const score = statusField.length > 1 ? Number(statusField.slice(1)) : null;
     const first = fields[index++] ?? '';
     if (status === 'R' || status === 'C') {
       const second = fields[index++] ?? '';
-      entries.push({ status, score, oldMode, newMode, path: second, oldPath: first });
+      entries.push({ status, score, oldMode, newMode, newOid, path: second, oldPath: first });
     } else {
-      entries.push({ status, score, oldMode, newMode, path: first, oldPath: null });
+      entries.push({ status, score, oldMode, newMode, newOid, path: first, oldPath: null });
     }
   }
   return entries;
@@ -134,6 +138,7 @@ function toFileDiff(entry: RawEntry, section: StructuredPatch): FileDiff {
     isBinary,
     oldMode: entry.oldMode === absentMode ? null : entry.oldMode,
     newMode: entry.newMode === absentMode ? null : entry.newMode,
+    newOid: kind === 'deleted' ? null : entry.newOid,
     similarity: kind === 'renamed' ? entry.score : null,
     additions,
     deletions,

@@ -103,10 +103,13 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     if (!present.ok) return present;
     const row = present.value;
     const mark: TurnMark = { agentId: turn.agentId, turnId: turn.turnId, turnSeq: row.turn_seq + 1 };
-    const captured = await capture.captureTurn(row);
+    // What was pending before the turn is what the turn is measured against (cached after the
+    // last record, apply or reject; recomputed only after a restart).
+    const before = changeSets.pendingOf(row);
+    const [captured, pending] = await settleAll(capture.captureTurn(row), before);
     const next: GitRow = { ...row, snapshot_tree: captured.tree, turn_seq: mark.turnSeq };
     await setRefs(next);
-    return ok(changeSets.commit(next, captured.files, captured.turnDiff, mark));
+    return ok(changeSets.commit(next, captured.files, { mark, before: pending.files }));
   }
 
   return {
@@ -131,4 +134,10 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     diskUsage: () => lifecycle.diskUsage(),
     pruneVanished: () => lifecycle.pruneVanished(),
   };
+}
+
+/** Both results, once both have settled: no git process outlives the session's lock. */
+async function settleAll<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  await Promise.allSettled([first, second]);
+  return Promise.all([first, second]);
 }

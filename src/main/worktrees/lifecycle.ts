@@ -120,7 +120,7 @@ export function createLifecycle(context: WorktreeContext, capture: Capture, chan
       const next: GitRow = { ...row, state: 'active', has_directory: 1, archived_at: null, snapshot_tree: tree };
       await setRefs(next);
       const files = await changeSets.diff(next);
-      changeSets.commit(next, files, [], null);
+      changeSets.commit(next, files, null);
       return ok(toWorkspace(next));
     },
 

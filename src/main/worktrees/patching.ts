@@ -96,7 +96,7 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
         const next: GitRow = { ...row, accepted_tree: acceptedTree };
         await setRefs(next);
         const files = await changeSets.diff(next);
-        const summary = changeSets.commit(next, files, [], null);
+        const summary = changeSets.commit(next, files, null);
         return ok({ appliedFiles: selected.files, appliedHunkIds: selected.hunkIds, summary });
       });
     },
@@ -132,7 +132,7 @@ export function createPatching(context: WorktreeContext, changeSets: ChangeSets)
       const next: GitRow = { ...row, snapshot_tree: snapshotTree };
       await setRefs(next);
       const files = await changeSets.diff(next);
-      return ok(changeSets.commit(next, files, [], null));
+      return ok(changeSets.commit(next, files, null));
     },
 
     /** Commits the worktree's changes on its branch. Call under the session's lock. */

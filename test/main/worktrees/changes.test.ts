@@ -101,6 +101,72 @@ describe('the change set', () => {
     expect(byPath(files, 'z.txt').hunks[0]?.attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
     expect(byPath(files, 'z.txt').attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
   });
+  test('attributes a turn recorded after a restart as it would have without one', async () => {
+    const f = fixture({ files: { 'x.txt': lines(40) } });
+    const wt = await prepared(f);
+    write(wt, 'x.txt', lines(40, { 5: 'five by A' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    const service = f.restarted();
+    write(wt, 'x.txt', lines(40, { 5: 'five by A', 35: 'thirty-five by B' }));
+    await service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const x = byPath(unwrap(await service.changes('session-1')).files, 'x.txt');
+    expect(x.hunks.map((hunk) => hunk.attribution?.agentId)).toEqual(['agent-a', 'agent-b']);
+    expect(x.attribution?.agentId).toBe('agent-b');
+  });
+
+  test('gives a binary file to the turn that last rewrote it, and keeps a file a turn left alone', async () => {
+    const f = fixture();
+    const wt = await prepared(f);
+    write(wt, 'image.bin', binary);
+    write(wt, 'notes.txt', 'notes\n');
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    write(wt, 'image.bin', Buffer.concat([binary, binary]));
+    write(wt, 'notes.txt', 'notes\n');
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const { files } = unwrap(await f.service.changes('session-1'));
+    expect(byPath(files, 'image.bin').attribution).toEqual({ agentId: 'agent-b', turnId: 'turn-2' });
+    expect(byPath(files, 'notes.txt').attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
+    expect(byPath(files, 'notes.txt').hunks[0]?.attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
+  });
+
+  test('gives a deleted file and its hunk to the turn that deleted it', async () => {
+    const f = fixture({ files: { 'gone.txt': lines(5), 'kept.txt': lines(5) } });
+    const wt = await prepared(f);
+    write(wt, 'kept.txt', lines(5, { 2: 'two by A' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    rmSync(join(wt, 'gone.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const gone = byPath(unwrap(await f.service.changes('session-1')).files, 'gone.txt');
+    expect(gone.attribution).toEqual({ agentId: 'agent-b', turnId: 'turn-2' });
+    expect(gone.hunks.map((hunk) => hunk.attribution)).toEqual([{ agentId: 'agent-b', turnId: 'turn-2' }]);
+  });
+
+  test('gives a file that one turn renamed and a later turn deleted to the turn that deleted it', async () => {
+    const f = fixture({ files: { 'old.txt': lines(20) } });
+    const wt = await prepared(f);
+    renameSync(join(wt, 'old.txt'), join(wt, 'moved.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    rmSync(join(wt, 'moved.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const { files } = unwrap(await f.service.changes('session-1'));
+    expect(files.map((file) => [file.path, file.kind])).toEqual([['old.txt', 'deleted']]);
+    expect(byPath(files, 'old.txt').attribution).toEqual({ agentId: 'agent-b', turnId: 'turn-2' });
+    expect(byPath(files, 'old.txt').hunks.map((hunk) => hunk.attribution)).toEqual([{ agentId: 'agent-b', turnId: 'turn-2' }]);
+  });
+
+  test('gives a file renamed by a later turn to that turn, each hunk keeping the turn that made it', async () => {
+    const f = fixture({ files: { 'old.txt': lines(40) } });
+    const wt = await prepared(f);
+    write(wt, 'old.txt', lines(40, { 5: 'five by A' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    write(wt, 'old.txt', lines(40, { 5: 'five by A', 35: 'thirty-five by B' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    renameSync(join(wt, 'old.txt'), join(wt, 'new.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-3', agentId: 'agent-c' });
+    const renamed = byPath(unwrap(await f.service.changes('session-1')).files, 'new.txt');
+    expect(renamed).toMatchObject({ kind: 'renamed', oldPath: 'old.txt', attribution: { agentId: 'agent-c' } });
+    expect(renamed.hunks.map((hunk) => hunk.attribution?.agentId)).toEqual(['agent-a', 'agent-b']);
+  });
 });
 
 describe('apply', () => {
