@@ -7,7 +7,7 @@ import { worktreeSettings, type WorktreeContext } from './context.ts';
 import { diffIndex, type FileDiff } from './diff.ts';
 import { git, objectWriterEnv } from './git.ts';
 import type { GitRow } from './records.ts';
-import { writeIndexTree } from './trees.ts';
+import { writeIndexTree, writeTree } from './trees.ts';
 
 /** A turn's capture: the new snapshot tree and its difference from the accepted tree. */
 export interface TurnCapture {
@@ -29,29 +29,30 @@ export function createCapture(context: WorktreeContext) {
     });
   }
 
-  /** The private index's content as a tree object, built on the last snapshot. */
-  function writeTree(row: GitRow): Promise<string> {
-    return writeIndexTree(row.root, context.privateIndex(row.session_id), row.snapshot_tree, row.session_id);
-  }
-
   return {
     /** The worktree as a tree object: tracked and untracked files, ignored files and setup copies left out. */
     async captureTree(row: GitRow): Promise<string> {
       await stageWorktree(row);
-      return writeTree(row);
+      return writeIndexTree(row.root, context.privateIndex(row.session_id), row.snapshot_tree, row.session_id);
     },
 
-    /** Captures the worktree after a turn, with the diffs its change set and attribution need. */
+    /** Captures the worktree after a turn, with its difference from the accepted tree. */
     async captureTurn(row: GitRow): Promise<TurnCapture> {
       await stageWorktree(row);
-      // The diff reads the staged index rather than the new tree, so the two run together:
-      // writing the tree's objects took as long as the diff, and git does each in one thread.
-      const running = [writeTree(row), diffIndex(row.root, context.privateIndex(row.session_id), row.accepted_tree, worktreeSettings.contextLines)] as const;
+      // One diff of the staged index against the accepted tree gives the change set, and its raw
+      // records, which git prints before it starts on the patches, give the new tree: written
+      // from them while the patches are still being made, with no second pass over the index.
+      let writing: Promise<string> | undefined;
+      const diffing = diffIndex(row.root, context.privateIndex(row.session_id), row.accepted_tree, worktreeSettings.contextLines, (records) => {
+        writing = writeTree(row.root, row.accepted_tree, records, row.session_id);
+      });
       // Every git process ends before the session's lock is released, even when one fails:
       // the next capture's fast-import uses the same scratch ref.
-      await Promise.allSettled(running);
-      const [tree, files] = await Promise.all(running);
-      return { tree, files };
+      await Promise.allSettled([diffing]);
+      if (writing !== undefined) await Promise.allSettled([writing]);
+      const files = await diffing;
+      if (writing === undefined) throw new Error('git diff-index ended without its raw records');
+      return { tree: await writing, files };
     },
 
     /** Starts the private index as a copy of the worktree's own index. */

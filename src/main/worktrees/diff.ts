@@ -58,11 +58,46 @@ export async function diffTrees(repo: string, from: string, to: string, context:
 /**
  * Files and hunks that turn tree `from` into the content staged in the index file `indexFile`:
  * the same answer as diffing against that index's tree, without waiting for the tree to be
- * written, so a capture can write its tree and compute its diffs at the same time.
+ * written. git prints every raw record before it starts on the patches; `onRaw` gets those
+ * records (paths as latin1, byte for byte) as soon as they are complete, so that the index's
+ * tree can be written from them while git is still making the patches.
  */
-export async function diffIndex(cwd: string, indexFile: string, from: string, context: number): Promise<FileDiff[]> {
-  const output = await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile } });
+export async function diffIndex(cwd: string, indexFile: string, from: string, context: number, onRaw?: (records: RawEntry[]) => void): Promise<FileDiff[]> {
+  const raw = onRaw === undefined ? undefined : rawSection(onRaw);
+  const output = await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile }, onStdout: raw?.push });
+  raw?.end();
   return parseDiff(output);
+}
+
+/** Watches `-z --raw -p` output for the NUL that ends the raw records, and hands them over once. */
+function rawSection(onRaw: (records: RawEntry[]) => void): { push: (chunk: Buffer) => void; end: () => void } {
+  const chunks: Buffer[] = [];
+  let isDone = false;
+  let lastByte = -1;
+  const finish = (section: Buffer) => {
+    isDone = true;
+    onRaw(parseRaw(section.toString('latin1')));
+  };
+  return {
+    push(chunk) {
+      if (isDone) return;
+      // Raw records never hold an empty field, so the first pair of NULs (an empty record under
+      // -z) ends them. The pair can straddle two chunks.
+      const isStraddling = lastByte === 0 && chunk[0] === 0;
+      const pair = isStraddling ? 0 : chunk.indexOf('\0\0', 0, 'latin1');
+      if (pair < 0) {
+        chunks.push(chunk);
+        lastByte = chunk.at(-1) ?? lastByte;
+        return;
+      }
+      // Up to and with the NUL that ends the last record.
+      finish(Buffer.concat([...chunks, chunk.subarray(0, isStraddling ? 0 : pair + 1)]));
+    },
+    // No patches at all (nothing changed, or only what has no patch): the output was all records.
+    end() {
+      if (!isDone) finish(Buffer.concat(chunks));
+    },
+  };
 }
 
 // One process prints both forms (`--raw -p`): the raw records, NUL-terminated, give the paths
@@ -99,7 +134,8 @@ export async function changedPaths(repo: string, from: string, to: string): Prom
   return out.split('\0').filter((path) => path !== '');
 }
 
-function parseRaw(raw: string): RawEntry[] {
+/** Raw records (`-z --raw`), paths decoded as the string was. */
+export function parseRaw(raw: string): RawEntry[] {
   const fields = raw.split('\0');
   const entries: RawEntry[] = [];
   let index = 0;

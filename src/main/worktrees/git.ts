@@ -13,6 +13,8 @@ export interface GitOptions {
   readonly input?: string | Buffer;
   /** 'latin1' maps each byte to one character and back, so patches of files in any encoding survive a round trip. */
   readonly encoding?: 'utf8' | 'latin1';
+  /** Sees stdout as it arrives, for a caller that can start on the first part of the output early. */
+  readonly onStdout?: (chunk: Buffer) => void;
 }
 
 /** A git command that should not have failed; callers turn it into a 'git-failed' result. */
@@ -62,7 +64,10 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk);
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.once('error', reject);
     // EPIPE when git exits before reading all of stdin (it refused the patch early): the exit code tells.

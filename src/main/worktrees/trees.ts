@@ -1,8 +1,9 @@
 // The tree object of a private index, written into a pack. `git write-tree` can only write loose
 // objects: one file per changed directory, and after a turn that touched files all over a large
 // repository, creating those few hundred files was most of the cost of recording the turn.
-// `git fast-import` writes the same trees into one pack: it starts from the previous snapshot and
-// takes only the entries that differ from it, which `git diff-index --cached` lists.
+// `git fast-import` writes the same trees into one pack: it starts from a tree the index was
+// staged over and takes only the entries that differ from it, as a raw diff lists them.
+import { parseRaw, type RawEntry } from './diff.ts';
 import { git, objectWriterEnv } from './git.ts';
 
 /** Where fast-import's throwaway commit points while it runs; the stream deletes it again. */
@@ -17,8 +18,16 @@ const absentOid = /^0+$/;
 export async function writeIndexTree(repo: string, indexFile: string, base: string, sessionId: string): Promise<string> {
   // latin1 maps each byte to one character and back, so paths in any encoding reach fast-import unchanged.
   const raw = await git(repo, ['diff-index', '--cached', '--no-renames', '-z', '--raw', base], { env: { GIT_INDEX_FILE: indexFile }, encoding: 'latin1' });
-  const changes = changeLines(raw);
-  if (changes.length === 0) return base;
+  return writeTree(repo, base, parseRaw(raw), sessionId);
+}
+
+/**
+ * The tree `base` with `changes` made to it: raw records of a diff from `base` (paths as latin1,
+ * byte for byte), renames included.
+ */
+export async function writeTree(repo: string, base: string, changes: readonly RawEntry[], sessionId: string): Promise<string> {
+  const commands = fileCommands(changes);
+  if (commands.length === 0) return base;
   const ref = captureRef(sessionId);
   const stream = [
     `commit ${ref}`,
@@ -26,7 +35,7 @@ export async function writeIndexTree(repo: string, indexFile: string, base: stri
     'committer BooCode <boocode@localhost> 0 +0000',
     'data 0',
     `M 040000 ${base} ""`,
-    ...changes,
+    ...commands,
     '',
     'ls :1 ""',
     // A reset without a commit deletes the branch when the stream ends, so no ref is left behind;
@@ -48,21 +57,21 @@ export async function writeIndexTree(repo: string, indexFile: string, base: stri
   return tree;
 }
 
-/** fast-import file commands for `git diff-index -z --raw` output: one per path that differs. */
-function changeLines(raw: string): string[] {
-  const fields = raw.split('\0');
-  const lines: string[] = [];
-  for (let index = 0; index + 1 < fields.length; index += 2) {
-    const meta = fields[index] ?? '';
-    const path = fields[index + 1] ?? '';
-    if (meta === '') break;
-    // ":<old mode> <new mode> <old oid> <new oid> <status>"
-    const [, newMode = '', , newOid = '', status = ''] = meta.slice(1).split(' ');
-    if (status === 'D' || absentOid.test(newOid)) lines.push(`D ${quoted(path)}`);
-    else if (status === 'U') throw new Error(`The private index holds an unmerged entry: ${path}`);
-    else lines.push(`M ${newMode} ${newOid} ${quoted(path)}`);
+/**
+ * fast-import file commands, one per path that differs. Every deletion comes first: a rename's
+ * source is listed where its destination sorts, and deleting it there could remove a folder of
+ * the same name that an earlier command just made.
+ */
+function fileCommands(changes: readonly RawEntry[]): string[] {
+  const deletions: string[] = [];
+  const writes: string[] = [];
+  for (const change of changes) {
+    if (change.status === 'U') throw new Error(`The private index holds an unmerged entry: ${change.path}`);
+    if (change.oldPath !== null && change.status === 'R') deletions.push(`D ${quoted(change.oldPath)}`);
+    if (change.status === 'D' || absentOid.test(change.newOid)) deletions.push(`D ${quoted(change.path)}`);
+    else writes.push(`M ${change.newMode} ${change.newOid} ${quoted(change.path)}`);
   }
-  return lines;
+  return [...deletions, ...writes];
 }
 
 // fast-import reads a path to the end of its line, or C-style quoted when it starts with a quote.
