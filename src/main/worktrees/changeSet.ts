@@ -20,6 +20,16 @@ export type ChangeSets = ReturnType<typeof createChangeSets>;
 export function createChangeSets(context: WorktreeContext) {
   const { records } = context;
   const pendingCache = new Map<string, Pending>();
+  // What the store holds, kept from the last write: a turn and the change set view read it again at once.
+  const marksCache = new Map<string, Attributions>();
+
+  function marksOf(sessionId: string): Attributions {
+    const cached = marksCache.get(sessionId);
+    if (cached !== undefined) return cached;
+    const stored = records.attributions(sessionId);
+    marksCache.set(sessionId, stored);
+    return stored;
+  }
 
   /** The row's pending files, computed once per pair of trees. */
   async function pendingOf(row: GitRow): Promise<Pending> {
@@ -44,14 +54,14 @@ export function createChangeSets(context: WorktreeContext) {
      * `changes.updated` once that has committed. `turn` is the turn that made it, if one did.
      */
     commit(row: GitRow, files: readonly FileDiff[], turn: TurnChange | null): ChangeSetSummary {
-      const previous = records.attributions(row.session_id);
+      const previous = marksOf(row.session_id);
       const attributions = attribute(files, turn, previous);
       const lastTurnId = turn?.mark.turnId ?? records.changeSet(row.session_id)?.turnId ?? null;
       const summary = summarize(files, lastTurnId, context.isoNow());
       const updated: GitRow = { ...row, updated_at: summary.computedAt };
       context.unitOfWork.run(() => {
         records.update(updated);
-        records.saveAttributions(row.session_id, attributions);
+        records.saveAttributions(row.session_id, attributions, previous);
         records.saveChangeSet({
           sessionId: row.session_id,
           acceptedTree: row.accepted_tree,
@@ -66,6 +76,7 @@ export function createChangeSets(context: WorktreeContext) {
         return { value: undefined, events: [] };
       });
       pendingCache.set(row.session_id, { acceptedTree: row.accepted_tree, snapshotTree: row.snapshot_tree, files });
+      marksCache.set(row.session_id, attributions);
       context.publish({ type: 'changes.updated', sessionId: row.session_id, summary });
       return summary;
     },
@@ -81,7 +92,7 @@ export function createChangeSets(context: WorktreeContext) {
       if (!found.ok) return found;
       const row = found.value;
       const pending = await pendingOf(row);
-      const attributions = records.attributions(sessionId);
+      const attributions = marksOf(sessionId);
       const stored = records.changeSet(sessionId);
       const summary = stored && stored.acceptedTree === row.accepted_tree && stored.snapshotTree === row.snapshot_tree
         ? (JSON.parse(stored.summary) as ChangeSetSummary)
@@ -92,6 +103,7 @@ export function createChangeSets(context: WorktreeContext) {
     /** Drops what is cached for a session whose worktree is gone. */
     forget(sessionId: string): void {
       pendingCache.delete(sessionId);
+      marksCache.delete(sessionId);
     },
   };
 }

@@ -276,8 +276,11 @@ export async function wholeFilePatch(repo: string, from: string, to: string, fil
 
 /** Hunk lines as people read them: the bytes decoded as UTF-8. */
 export function displayLines(lines: readonly string[]): string[] {
-  return lines.map((line) => Buffer.from(line, 'latin1').toString('utf8'));
+  // Most lines are ASCII, which reads the same either way: no copy through a Buffer for those.
+  return lines.map((line) => (nonAscii.test(line) ? Buffer.from(line, 'latin1').toString('utf8') : line));
 }
+
+const nonAscii = /[\x80-\xff]/;
 
 // git apply reads C-style quoted names; quote only what needs it, as git does.
 function quotePath(path: string): string {

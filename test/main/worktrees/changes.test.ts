@@ -114,6 +114,26 @@ describe('the change set', () => {
     expect(x.attribution?.agentId).toBe('agent-b');
   });
 
+  test('stores the attribution it shows: a restarted service reads back the same change set after turns, an apply and a reject', async () => {
+    const f = fixture({ files: { 'x.txt': lines(40), 'y.txt': lines(10), 'z.txt': lines(10) } });
+    const wt = await prepared(f);
+    write(wt, 'x.txt', lines(40, { 5: 'five by A', 30: 'thirty by A' }));
+    write(wt, 'y.txt', lines(10, { 2: 'two by A' }));
+    write(wt, 'new.txt', 'new by A\n');
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    write(wt, 'x.txt', lines(40, { 5: 'five by A', 30: 'thirty by B' }));
+    rmSync(join(wt, 'z.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    unwrap(await f.service.apply('session-1', { files: ['y.txt'] }));
+    unwrap(await f.service.reject('session-1', { files: ['new.txt'] }));
+    const live = unwrap(await f.service.changes('session-1'));
+    expect(live.files.map((file) => [file.path, file.attribution?.agentId, file.hunks.map((hunk) => hunk.attribution?.agentId)])).toEqual([
+      ['x.txt', 'agent-b', ['agent-a', 'agent-b']],
+      ['z.txt', 'agent-b', ['agent-b']],
+    ]);
+    expect(unwrap(await f.restarted().changes('session-1'))).toEqual(live);
+  });
+
   test('gives a binary file to the turn that last rewrote it, and keeps a file a turn left alone', async () => {
     const f = fixture();
     const wt = await prepared(f);
