@@ -3,8 +3,8 @@
 // snapshot; setup copies and ignored files are left out.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { worktreeSettings, type WorktreeContext } from './context.ts';
-import { diffIndex, type FileDiff } from './diff.ts';
+import { hiddenRefs, settleAll, worktreeSettings, type WorktreeContext } from './context.ts';
+import { diffIndex, type FileDiff, type RawEntry } from './diff.ts';
 import { git, objectWriterEnv } from './git.ts';
 import type { GitRow } from './records.ts';
 import { writeIndexTree, writeTree } from './trees.ts';
@@ -36,23 +36,36 @@ export function createCapture(context: WorktreeContext) {
       return writeIndexTree(row.root, context.privateIndex(row.session_id), row.snapshot_tree, row.session_id);
     },
 
-    /** Captures the worktree after a turn, with its difference from the accepted tree. */
+    /** Captures the worktree after a turn, with its difference from the accepted tree, and points the snapshot ref at it. */
     async captureTurn(row: GitRow): Promise<TurnCapture> {
-      await stageWorktree(row);
-      // One diff of the staged index against the accepted tree gives the change set, and its raw
-      // records, which git prints before it starts on the patches, give the new tree: written
-      // from them while the patches are still being made, with no second pass over the index.
-      let writing: Promise<string> | undefined;
-      const diffing = diffIndex(row.root, context.privateIndex(row.session_id), row.accepted_tree, worktreeSettings.contextLines, (records) => {
-        writing = writeTree(row.root, row.accepted_tree, records, row.session_id);
-      });
-      // Every git process ends before the session's lock is released, even when one fails:
-      // the next capture's fast-import uses the same scratch ref.
-      await Promise.allSettled([diffing]);
-      if (writing !== undefined) await Promise.allSettled([writing]);
-      const files = await diffing;
-      if (writing === undefined) throw new Error('git diff-index ended without its raw records');
-      return { tree: await writing, files };
+      // Starting a process holds this one until the new one runs, which on a busy machine took
+      // as long as a small git command. fast-import and update-ref are started first, so they are
+      // running while `git add` works, and get their input on stdin once it exists.
+      const records = Promise.withResolvers<readonly RawEntry[]>();
+      const writing = writeTree(row.root, row.accepted_tree, records.promise, row.session_id);
+      const refUpdate = Promise.withResolvers<string>();
+      const referencing = git(row.repo_root, ['update-ref', '--stdin'], { input: refUpdate.promise });
+      try {
+        await stageWorktree(row);
+        // One diff of the staged index against the accepted tree gives the change set, and its
+        // raw records, which git prints before it starts on the patches, give the new tree:
+        // written from them while the patches are still being made.
+        const diffing = diffIndex(row.root, context.privateIndex(row.session_id), row.accepted_tree, worktreeSettings.contextLines, records.resolve);
+        const [files, tree] = await settleAll(
+          diffing.finally(() => records.reject(new Error('git diff-index ended without its raw records'))),
+          writing,
+        );
+        // Only once both succeeded: a capture that fails leaves the ref where it was.
+        refUpdate.resolve(tree === row.snapshot_tree ? '' : `update ${hiddenRefs.snapshot(row.session_id)} ${tree}\n`);
+        await referencing;
+        return { tree, files };
+      } finally {
+        // On a failure the waiting processes are told to end without doing anything; every git
+        // process ends before the session's lock is released (the next fast-import uses the same scratch ref).
+        records.reject(new Error('the capture failed'));
+        refUpdate.resolve('');
+        await Promise.allSettled([writing, referencing]);
+      }
     },
 
     /** Starts the private index as a copy of the worktree's own index. */

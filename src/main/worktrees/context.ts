@@ -99,6 +99,12 @@ export async function guard<T>(work: () => Promise<Result<T>>): Promise<Result<T
   }
 }
 
+/** Both results, once both have settled: no git process is left running when one fails. */
+export async function settleAll<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  await Promise.allSettled([first, second]);
+  return Promise.all([first, second]);
+}
+
 export function firstError(stderr: string): string {
   const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
   return lines.find((line) => line.startsWith('error:'))?.replace(/^error:\s*/, '') ?? lines[0] ?? 'git refused it';

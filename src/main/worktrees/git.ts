@@ -10,7 +10,8 @@ export interface GitOutput {
 
 export interface GitOptions {
   readonly env?: Readonly<Record<string, string>>;
-  readonly input?: string | Buffer;
+  /** stdin; a promise starts git before its input exists, and a rejected one closes stdin empty. */
+  readonly input?: string | Buffer | Promise<string | Buffer>;
   /** 'latin1' maps each byte to one character and back, so patches of files in any encoding survive a round trip. */
   readonly encoding?: 'utf8' | 'latin1';
   /** Sees stdout as it arrives, for a caller that can start on the first part of the output early. */
@@ -75,7 +76,9 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
     child.once('close', (code) => {
       resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString(options.encoding ?? 'utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
-    child.stdin.end(options.input ?? '');
+    const input = options.input ?? '';
+    if (input instanceof Promise) void input.then((data) => child.stdin.end(data), () => child.stdin.end());
+    else child.stdin.end(input);
   });
 }
 

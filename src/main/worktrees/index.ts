@@ -18,7 +18,7 @@ import type { Store, UnitOfWork } from '../store/index.ts';
 import type { TurnMark } from './attribution.ts';
 import { createCapture } from './capture.ts';
 import { createChangeSets, summarize } from './changeSet.ts';
-import { createLocks, guard, needsDirectory, setRefs, type WorktreeContext } from './context.ts';
+import { createLocks, guard, needsDirectory, settleAll, type WorktreeContext } from './context.ts';
 import { createLifecycle } from './lifecycle.ts';
 import { createPatching, type ChangeSelectionInput } from './patching.ts';
 import { checkSessionId, createProvisioner, type PrepareInput } from './provision.ts';
@@ -108,7 +108,6 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     const before = changeSets.pendingOf(row);
     const [captured, pending] = await settleAll(capture.captureTurn(row), before);
     const next: GitRow = { ...row, snapshot_tree: captured.tree, turn_seq: mark.turnSeq };
-    await setRefs(next);
     return ok(changeSets.commit(next, captured.files, { mark, before: pending.files }));
   }
 
@@ -134,10 +133,4 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     diskUsage: () => lifecycle.diskUsage(),
     pruneVanished: () => lifecycle.pruneVanished(),
   };
-}
-
-/** Both results, once both have settled: no git process outlives the session's lock. */
-async function settleAll<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
-  await Promise.allSettled([first, second]);
-  return Promise.all([first, second]);
 }

@@ -18,40 +18,48 @@ const absentOid = /^0+$/;
 export async function writeIndexTree(repo: string, indexFile: string, base: string, sessionId: string): Promise<string> {
   // latin1 maps each byte to one character and back, so paths in any encoding reach fast-import unchanged.
   const raw = await git(repo, ['diff-index', '--cached', '--no-renames', '-z', '--raw', base], { env: { GIT_INDEX_FILE: indexFile }, encoding: 'latin1' });
-  return writeTree(repo, base, parseRaw(raw), sessionId);
+  const changes = parseRaw(raw);
+  return changes.length === 0 ? base : writeTree(repo, base, changes, sessionId);
 }
 
 /**
  * The tree `base` with `changes` made to it: raw records of a diff from `base` (paths as latin1,
- * byte for byte), renames included.
+ * byte for byte), renames included. fast-import starts at once and reads its commands when
+ * `changes` settles, so a caller can start it before it knows them; when `changes` rejects,
+ * nothing is written and this rejects too.
  */
-export async function writeTree(repo: string, base: string, changes: readonly RawEntry[], sessionId: string): Promise<string> {
-  const commands = fileCommands(changes);
-  if (commands.length === 0) return base;
+export async function writeTree(repo: string, base: string, changes: readonly RawEntry[] | Promise<readonly RawEntry[]>, sessionId: string): Promise<string> {
+  const commands = Promise.resolve(changes).then(fileCommands);
   const ref = captureRef(sessionId);
-  const stream = [
-    `commit ${ref}`,
-    'mark :1',
-    'committer BooCode <boocode@localhost> 0 +0000',
-    'data 0',
-    `M 040000 ${base} ""`,
-    ...commands,
-    '',
-    'ls :1 ""',
-    // A reset without a commit deletes the branch when the stream ends, so no ref is left behind;
-    // the tree is kept by the snapshot ref its caller sets.
-    `reset ${ref}`,
-    'done',
-    '',
-  ].join('\n');
+  const stream = commands.then((lines) => {
+    // Nothing differs: the tree is `base`, and fast-import is told to end without writing.
+    if (lines.length === 0) return Buffer.from('done\n');
+    const text = [
+      `commit ${ref}`,
+      'mark :1',
+      'committer BooCode <boocode@localhost> 0 +0000',
+      'data 0',
+      `M 040000 ${base} ""`,
+      ...lines,
+      '',
+      'ls :1 ""',
+      // A reset without a commit deletes the branch when the stream ends, so no ref is left behind;
+      // the tree is kept by the snapshot ref its caller sets.
+      `reset ${ref}`,
+      'done',
+      '',
+    ].join('\n');
+    return Buffer.from(text, 'latin1');
+  });
   const printed = await git(
     repo,
     // pack.compression=0: zlib at its default level doubled the time; gc compresses these
     // trees as deltas of one another anyway. unpackLimit=0 keeps a user's setting from turning
     // the pack back into loose objects.
     ['-c', 'pack.compression=0', '-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--done'],
-    { input: Buffer.from(stream, 'latin1'), env: objectWriterEnv() },
+    { input: stream, env: objectWriterEnv() },
   );
+  if ((await commands).length === 0) return base;
   const tree = /^040000 tree ([0-9a-f]+)\t/m.exec(printed)?.[1];
   if (tree === undefined) throw new Error(`git fast-import printed no tree: ${printed.slice(0, 200)}`);
   return tree;
