@@ -1,6 +1,7 @@
 // Capture: the worktree as a tree object. The worktree is staged through the session's private
-// index (the agent's own index is never touched) and written as a tree built on the last
-// snapshot; setup copies and ignored files are left out.
+// index (the agent's own index is never touched) and written as a tree, built on the accepted
+// tree after a turn and on the last snapshot for an archive; setup copies and ignored files are
+// left out.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { hiddenRefs, settleAll, worktreeSettings, type WorktreeContext } from './context.ts';
@@ -11,6 +12,7 @@ import { writeIndexTree, writeTree } from './trees.ts';
 
 /** A turn's capture: the new snapshot tree and its difference from the accepted tree. */
 export interface TurnCapture {
+  /** The new snapshot; the session's snapshot ref already points at it. */
   readonly tree: string;
   /** The pending change set: accepted tree → new snapshot, with context. */
   readonly files: FileDiff[];
