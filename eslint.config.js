@@ -43,6 +43,11 @@ export default tseslint.config(
     ),
   },
   {
+    // Baseline pages the UI benchmarks load in Chromium.
+    files: ['bench/pages/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: restrict(

@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so that each can be run alone: `unit` is fast and hermetic, `agents` starts
-// real agent processes against the scripted LLM, `e2e` drives Chromium against a built `serve`.
+// Projects that can each be run alone: `unit` is fast and hermetic, `agents` starts real agent
+// processes against the scripted LLM, `chaos` drives a core through a minute of random failures,
+// `desktop` checks the shipped app (security scan, CSP, packaging), `e2e` drives Chromium against
+// a built `serve`.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -20,6 +22,23 @@ export default defineConfig({
           include: ['test/testkit/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The desktop app as it ships: the Electron security scan, the page's CSP as built, and
+          // the packaging configuration. Reads out/ (run `npm run build` first).
+          name: 'desktop',
+          include: ['test/desktop/**/*.test.ts'],
+          testTimeout: 120_000,
         },
       },
       {

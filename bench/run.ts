@@ -1,11 +1,22 @@
 // `npm run bench [-- --json] [-- --only NAME]`: runs every bench/*.bench.ts and prints a table,
-// or one JSON object per row so scripts can check the goals.
+// or one JSON object per row so scripts can check the goals. `npm run bench -- soak [MINUTES]`
+// runs the chaos test for longer (10 minutes by default) instead.
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Benchmark, BenchRow } from './harness.ts';
 
 const args = process.argv.slice(2);
+if (args[0] === 'soak') {
+  const minutes = Number(args[1] ?? 10);
+  const vitest = join(import.meta.dirname, '../node_modules/.bin/vitest');
+  const soak = spawnSync(vitest, ['run', '--project', 'chaos'], {
+    stdio: 'inherit',
+    env: { ...process.env, BOO_CHAOS_MS: String(Math.round(minutes * 60_000)) },
+  });
+  process.exit(soak.status ?? 1);
+}
 const asJson = args.includes('--json');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;

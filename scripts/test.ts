@@ -1,4 +1,5 @@
-// `npm test`: type-check, lint, build, then every vitest project (unit, agents, e2e). Ends with
+// `npm test`: type-check, lint, build, then every vitest project (unit, agents, chaos, desktop —
+// the Electron security scan and the packaging checks —, e2e). Ends with
 // one plain line `N passed, N failed, N skipped` counting the tests plus the three checks, so
 // that any CI can read the outcome; exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';

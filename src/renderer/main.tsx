@@ -1,16 +1,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app/App.tsx';
 import { connect } from './client/index.ts';
-import { createStore } from './state/store.ts';
+import { createAppStore } from './state/store.ts';
+import { Shell } from './workspace/Shell.tsx';
 import './styles.css';
 
-const store = createStore(connect());
+const store = createAppStore(connect());
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <App store={store} />
+      <Shell store={store} />
     </StrictMode>,
   );
 }

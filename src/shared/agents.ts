@@ -27,6 +27,33 @@ export const CustomAgentSchema = z
   .strict();
 export type CustomAgent = z.infer<typeof CustomAgentSchema>;
 
+/**
+ * An id from a name, as `boocode agents add` and the agents screen make one: accents dropped,
+ * lowercase, every run of other characters a single "-", no leading or trailing "-", at most
+ * 64 characters (AgentIdSchema's limit). Empty when the name has no letter or digit.
+ */
+export function agentIdFromName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+}
+
+/** `KEY=VALUE` assignments (the CLI's --env, the agents screen's lines) as a record, or the first malformed one. */
+export function parseEnvAssignments(pairs: readonly string[]): { ok: true; env: Record<string, string> } | { ok: false; malformed: string } {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const separator = pair.indexOf('=');
+    if (separator <= 0) return { ok: false, malformed: pair };
+    env[pair.slice(0, separator)] = pair.slice(separator + 1);
+  }
+  return { ok: true, env };
+}
+
 export const AgentSourceSchema = z.enum(['builtin', 'custom']);
 
 /** One agent the user can pick, with where it was found (or how to install it). */
@@ -137,6 +164,8 @@ export const AgentEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('config-options'), options: z.array(ConfigOptionSchema) }),
   z.object({ kind: z.literal('session-info'), title: z.string().nullable() }),
   z.object({ kind: z.literal('usage'), usage: UsageSchema }),
+  /** What the agent's prompts may carry, learnt when its session opened. */
+  z.object({ kind: z.literal('capabilities'), canTakeImages: z.boolean() }),
   z.object({ kind: z.literal('notice'), level: z.enum(['info', 'warning', 'error']), message: z.string() }),
 ]);
 export type AgentEvent = z.infer<typeof AgentEventSchema>;

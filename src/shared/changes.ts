@@ -117,6 +117,19 @@ export const ChangedFileSchema = z.object({
 });
 export type ChangedFile = z.infer<typeof ChangedFileSchema>;
 
+/** A turn that made some of the pending changes, for badges ("qwen, turn 3") and links to it. */
+export const ChangeTurnSchema = z.object({
+  id: z.string(),
+  chatId: z.string(),
+  agentId: z.string(),
+  /** The turn's place in its chat: 1 for the chat's first. */
+  number: z.number().int(),
+  prompt: z.string(),
+  /** The turn's prompt in the transcript, where a link to the turn lands. */
+  messageId: z.string().nullable(),
+});
+export type ChangeTurn = z.infer<typeof ChangeTurnSchema>;
+
 /** Counts of a session's pending change set; the payload of `changes.updated`. */
 export const ChangeSetSummarySchema = z.object({
   files: z.number().int(),
@@ -137,6 +150,20 @@ export const ChangeSetSchema = z.object({
   summary: ChangeSetSummarySchema,
 });
 export type ChangeSet = z.infer<typeof ChangeSetSchema>;
+
+/** A change set as the changes tab shows it: with reviewed marks and the turns it came from. */
+export const ChangeSetViewSchema = ChangeSetSchema.extend({
+  files: z.array(
+    ChangedFileSchema.extend({
+      /** The user marked the file reviewed, and it has not changed since. */
+      reviewed: z.boolean(),
+    }),
+  ),
+  /** The turns the pending changes are attributed to. */
+  turns: z.array(ChangeTurnSchema),
+});
+export type ChangeSetView = z.infer<typeof ChangeSetViewSchema>;
+export type ReviewedFile = ChangeSetView['files'][number];
 
 /** Hunks and whole files to apply or reject; neither given means everything pending. */
 export const ChangeSelectionSchema = z

@@ -1,6 +1,6 @@
 // Sessions, chats, messages and turns as clients see them.
 import { z } from 'zod';
-import { PlanEntrySchema, SessionOriginSchema, StopReasonSchema, ToolCallSnapshotSchema, UsageSchema } from './agents.ts';
+import { ConfigOptionSchema, PlanEntrySchema, SessionOriginSchema, StopReasonSchema, ToolCallSnapshotSchema, UsageSchema } from './agents.ts';
 
 const Timestamp = z.string();
 const Id = z.string().min(1).max(64);
@@ -29,6 +29,8 @@ export const ChatSchema = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   archivedAt: Timestamp.nullable(),
+  /** The latest ended turn the user has seen (on screen, or dismissed from the inbox); null for none. */
+  seenTurnId: z.string().nullable(),
 });
 export type Chat = z.infer<typeof ChatSchema>;
 
@@ -93,14 +95,30 @@ export const TurnSchema = z.object({
   startedAt: Timestamp.nullable(),
   endedAt: Timestamp.nullable(),
   heartbeatAt: Timestamp.nullable(),
+  /** Files and images sent with the prompt. */
+  attachments: z.array(z.lazy(() => AttachmentSchema)).default([]),
 });
 export type Turn = z.infer<typeof TurnSchema>;
 
-/** What the next turn with an agent will do: continue a live process, resume a saved session, or start afresh. */
+/**
+ * An agent in a chat: what its next turn will do (continue a live process, resume a saved session,
+ * or start afresh, and why), what it offers (modes, settings such as the model, slash commands,
+ * images) as it last said, what the chat chose for it, and what it has used.
+ */
 export const AgentContinuitySchema = z.object({
   agentId: z.string(),
   next: z.enum(['warm', 'resume', 'fresh']),
+  /** Why the next turn starts fresh, for people. */
+  freshReason: z.string().nullable().default(null),
   sessionId: z.string().nullable(),
+  modes: z.array(z.object({ id: z.string(), name: z.string() })).default([]),
+  currentModeId: z.string().nullable().default(null),
+  configOptions: z.array(ConfigOptionSchema).default([]),
+  commands: z.array(z.object({ name: z.string(), description: z.string() })).default([]),
+  canTakeImages: z.boolean().default(false),
+  /** What the chat chose for the agent's next turns (sent with each turn). */
+  preferredMode: z.string().nullable().default(null),
+  preferredModel: z.string().nullable().default(null),
   inputTokens: z.number(),
   outputTokens: z.number(),
   cost: z.number(),
@@ -120,6 +138,8 @@ export const ChatViewSchema = z.object({
   /** The latest turns (newest last), enough to show their states. */
   recentTurns: z.array(TurnSchema),
   agents: z.array(AgentContinuitySchema),
+  /** The composer's unsent text, as last saved. */
+  draft: z.string().default(''),
   /** Every event up to this seq is reflected here; follow live from it. */
   seq: z.number().int(),
   epoch: z.string(),
@@ -127,3 +147,10 @@ export const ChatViewSchema = z.object({
 export type ChatView = z.infer<typeof ChatViewSchema>;
 
 export const WhenBusySchema = z.enum(['queue', 'interrupt']);
+
+/** What a prompt carries beside its text: files of the workspace (by path) and pasted images. */
+export const AttachmentSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('image'), mimeType: z.string().regex(/^image\/[\w.+-]+$/), data: z.string().max(20_000_000) }),
+]);
+export type Attachment = z.infer<typeof AttachmentSchema>;

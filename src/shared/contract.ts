@@ -10,8 +10,9 @@ import {
   PermissionOutcomeSchema,
   PermissionRequestSchema,
 } from './agents.ts';
-import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSchema, ChangeSetSummarySchema, SessionWorkspaceSchema } from './changes.ts';
-import { ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
+import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSummarySchema, ChangeSetViewSchema, SessionWorkspaceSchema } from './changes.ts';
+import { AgentContinuitySchema, AttachmentSchema, ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
+import { LayoutEnvelopeSchema } from './layout.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
 export const MAX_PATH_LENGTH = 4096;
@@ -25,6 +26,7 @@ export const ErrorKindSchema = z.enum([
   'unknown-command',
   'invalid-arguments',
   'not-found',
+  'invalid-state', // well-formed, but the thing is not in a state that allows it (retrying a completed turn)
   'path-missing',
   'not-a-directory',
   'store-corrupt',
@@ -35,10 +37,12 @@ export const ErrorKindSchema = z.enum([
   'handshake-timeout', // initialize or session/new did not answer in time
   'agent-error', // the agent answered a request with an error
   'cancelled',
-  'busy', // the chat's queue is full
+  'interrupted', // BooCode itself stopped while the turn ran; its output so far is kept
+  'busy', // the chat's queue is full, or work is running that a confirmation would stop
   'conflict', // the project changed underneath: a change cannot be applied cleanly
   'unapplied-changes', // refused because work would be lost; confirm to go ahead
   'git-failed',
+  'owner-unreachable', // another process owns the data folder and does not answer
   'internal',
 ]);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
@@ -91,21 +95,74 @@ export type Project = z.infer<typeof ProjectSchema>;
 
 export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 
-/** User settings. Every field has a default, so a fresh data dir needs no setup. */
+/**
+ * User settings. Every field has a default, so a fresh data dir needs no setup. Each one a user
+ * may change carries a title, a description and a group (`.meta`): the settings screen is built
+ * from them (z.toJSONSchema), so a new setting shows up there once it is in both schemas.
+ */
 export const SettingsSchema = z.object({
-  theme: ThemeSchema.default('system'),
+  theme: ThemeSchema.default('system').meta({ title: 'Theme', description: 'Colours of the window: follow the system, or always light or dark.', group: 'Appearance' }),
   /** Idle warm agents kept beyond which the least recently used is stopped. */
-  maxWarmAgents: z.number().int().min(0).max(64).default(4),
+  maxWarmAgents: z.number().int().min(0).max(64).default(4).meta({
+    title: 'Warm agents',
+    description: 'Idle agent processes kept running between turns, so that the next turn starts at once. Past this many, the one used least recently is stopped; a busy agent never is.',
+    group: 'Agents',
+  }),
   /** Minutes an idle warm agent may live before it is stopped. */
-  agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  agentIdleTtlMinutes: z.number().int().min(1).max(24 * 60).default(15).meta({
+    title: 'Idle minutes',
+    description: 'Minutes an idle agent process stays warm before it is stopped. Its next turn starts a new one and resumes the conversation where the agent can.',
+    group: 'Agents',
+  }),
   /** Seconds a permission prompt waits for an answer before it is dismissed; 0 waits forever. */
-  permissionTimeoutSeconds: z.number().int().min(0).max(24 * 60 * 60).default(0),
+  permissionTimeoutSeconds: z.number().int().min(0).max(24 * 60 * 60).default(0).meta({
+    title: 'Permission timeout (seconds)',
+    description: 'How long a permission request waits for your answer before it is dismissed (the agent is told no). 0 waits for as long as it takes.',
+    group: 'Agents',
+  }),
   /** Days an archived session's worktree directory is kept before it is removed (its hidden ref stays). */
-  archivedWorktreeRetentionDays: z.number().int().min(0).max(3650).default(7),
+  archivedWorktreeRetentionDays: z.number().int().min(0).max(3650).default(7).meta({
+    title: 'Keep archived worktrees (days)',
+    description: "Days an archived session's worktree folder stays on disk. Then the folder is removed; its work stays in a hidden ref of the project, so restoring the session brings it back.",
+    group: 'Sessions',
+  }),
   /** Merged into OPENCODE_CONFIG_CONTENT of every opencode server BooCode starts (JSON); empty for none. */
-  opencodeConfigOverlay: z.string().max(100_000).default(''),
+  opencodeConfigOverlay: z.string().max(100_000).default('').meta({
+    title: 'opencode configuration overlay',
+    description: 'A JSON object merged into the configuration of every opencode server BooCode starts (providers, models, permissions…). Leave it empty for none. Applies to servers started from now on.',
+    group: 'Agents',
+    contentMediaType: 'application/json',
+  }),
   /** Prompts a chat may hold waiting behind its running turn. */
-  queueLimit: z.number().int().min(1).max(1000).default(20),
+  queueLimit: z.number().int().min(1).max(1000).default(20).meta({
+    title: 'Queue limit',
+    description: 'Prompts a chat may hold waiting behind its running turn.',
+    group: 'Chats',
+  }),
+  /** Enter sends (Shift+Enter is a new line); off, Enter is a new line and Ctrl/⌘+Enter sends. */
+  enterToSend: z.boolean().default(true).meta({
+    title: 'Enter sends',
+    description: 'Enter sends the message and Shift+Enter starts a new line. Off: Enter starts a new line and Ctrl+Enter (⌘+Enter on a Mac) sends.',
+    group: 'Chats',
+  }),
+  /** Notify when an agent asks for permission while you look elsewhere. */
+  notifyOnPermission: z.boolean().default(true).meta({
+    title: 'Permission requests',
+    description: 'Notify when an agent asks for your permission in a chat you are not looking at, or while BooCode is in the background.',
+    group: 'Notifications',
+  }),
+  /** Notify when a turn fails or is interrupted while you look elsewhere. */
+  notifyOnFailure: z.boolean().default(true).meta({
+    title: 'Failed turns',
+    description: 'Notify when a turn fails or is interrupted (the agent crashed, BooCode stopped) in a chat you are not looking at.',
+    group: 'Notifications',
+  }),
+  /** Notify when a turn finishes while you look elsewhere. */
+  notifyOnFinish: z.boolean().default(true).meta({
+    title: 'Finished turns',
+    description: 'Notify when an agent finishes a turn in a chat you are not looking at. Many at once become one summary.',
+    group: 'Notifications',
+  }),
   /** ACP agents the user added, beside the built-in ones. */
   customAgents: z.array(CustomAgentSchema).max(100).default([]),
 });
@@ -119,6 +176,10 @@ export const SettingsPatchSchema = z
     queueLimit: SettingsSchema.shape.queueLimit.unwrap(),
     archivedWorktreeRetentionDays: SettingsSchema.shape.archivedWorktreeRetentionDays.unwrap(),
     opencodeConfigOverlay: SettingsSchema.shape.opencodeConfigOverlay.unwrap().refine(isJsonObjectOrEmpty, 'must be a JSON object'),
+    enterToSend: SettingsSchema.shape.enterToSend.unwrap(),
+    notifyOnPermission: SettingsSchema.shape.notifyOnPermission.unwrap(),
+    notifyOnFailure: SettingsSchema.shape.notifyOnFailure.unwrap(),
+    notifyOnFinish: SettingsSchema.shape.notifyOnFinish.unwrap(),
   })
   .partial()
   .strict();
@@ -154,6 +215,8 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('workspace.project.opened'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('workspace.project.changed'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('workspace.project.removed'), projectId: ProjectIdSchema }),
+  /** `boocode open` or a second launch of the app asked every window to show this project. */
+  z.object({ ...eventBase, type: z.literal('workspace.project.revealed'), project: ProjectSchema }),
   z.object({ ...eventBase, type: z.literal('app.settings.changed'), settings: SettingsSchema }),
   z.object({ ...eventBase, type: z.literal('agent.catalog.changed') }),
   z.object({ ...eventBase, type: z.literal('agent.process.changed'), process: AgentProcessInfoSchema }),
@@ -181,8 +244,12 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   /** The one terminal event of a turn: completed, failed, cancelled or interrupted. */
   z.object({ ...eventBase, type: z.literal('chat.turn.ended'), turn: TurnSchema }),
   z.object({ ...eventBase, type: z.literal('chat.queue.changed'), chatId: z.string(), queue: z.array(TurnSchema) }),
+  /** What an agent in a chat offers or was asked for changed (modes, settings, commands, preferences). */
+  z.object({ ...eventBase, type: z.literal('chat.agent.changed'), chatId: z.string(), agent: AgentContinuitySchema }),
   /** A session's pending change set was recomputed (after a turn, an apply, a reject or a restore). */
   z.object({ ...eventBase, type: z.literal('changes.updated'), sessionId: z.string(), summary: ChangeSetSummarySchema }),
+  /** A window saved a session's layout; `writer` names that window, so it can skip its own echo. */
+  z.object({ ...eventBase, type: z.literal('workspace.layout.changed'), sessionId: z.string(), layout: LayoutEnvelopeSchema, writer: z.string() }),
 ]);
 /** Everything the core tells its clients. `type` is `domain.subject.verb`; `seq` only grows. */
 export type AppEvent = z.infer<typeof AppEventSchema>;
@@ -199,6 +266,37 @@ export const SubscribeResultSchema = z.discriminatedUnion('kind', [
 ]);
 export type SubscribeResult = z.infer<typeof SubscribeResultSchema>;
 
+/** What a chat is doing now, for lists that show every chat at once (the sidebar, the inbox). */
+export const ChatActivitySchema = z.object({
+  chatId: z.string(),
+  running: TurnSchema.nullable(),
+  queued: z.number().int(),
+  /** The chat's most recent ended turn. */
+  lastEnded: TurnSchema.nullable(),
+});
+export type ChatActivity = z.infer<typeof ChatActivitySchema>;
+
+/**
+ * Everything the workspace frame shows, read in one step at one `seq`: a window loads it at
+ * start and after a resync, then follows events from `seq` on.
+ */
+export const WorkspaceSnapshotSchema = z.object({
+  seq: z.number().int(),
+  epoch: z.string(),
+  projects: z.array(ProjectSchema),
+  settings: SettingsSchema,
+  /** Archived ones included. */
+  sessions: z.array(SessionSchema),
+  workspaces: z.array(SessionWorkspaceSchema),
+  /** Archived ones included. */
+  chats: z.array(ChatSchema),
+  activity: z.array(ChatActivitySchema),
+  changes: z.array(z.object({ sessionId: z.string(), summary: ChangeSetSummarySchema })),
+  permissions: z.array(PermissionRequestSchema),
+  processes: z.array(AgentProcessInfoSchema),
+});
+export type WorkspaceSnapshot = z.infer<typeof WorkspaceSnapshotSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -207,11 +305,17 @@ const IdArg = z.string().min(1).max(64);
 
 export const commands = {
   'app.info': { args: NoArgs, result: AppInfoSchema },
+  'app.snapshot': { args: NoArgs, result: WorkspaceSnapshotSchema },
   'projects.open': {
     args: z.object({ path: z.string().min(1).max(MAX_PATH_LENGTH) }).strict(),
     result: ProjectSchema,
   },
   'projects.list': { args: NoArgs, result: z.array(ProjectSchema) },
+  /** Opens the folder as a project (or finds it) and asks every window to show it (`boocode open`). */
+  'projects.reveal': {
+    args: z.object({ path: z.string().min(1).max(MAX_PATH_LENGTH) }).strict(),
+    result: ProjectSchema,
+  },
   'projects.configure': {
     args: z.object({ projectId: ProjectIdSchema, setup: ProjectSetupSchema }).strict(),
     result: ProjectSchema,
@@ -227,11 +331,21 @@ export const commands = {
     result: z.array(AgentDescriptorSchema),
   },
   'agents.add': { args: z.object({ agent: CustomAgentSchema }).strict(), result: AgentDescriptorSchema },
+  /** Replaces the custom agent with this id (validated like agents.add); its chats keep it. */
+  'agents.update': { args: z.object({ agent: CustomAgentSchema }).strict(), result: AgentDescriptorSchema },
   'agents.remove': { args: z.object({ agentId: AgentIdSchema }).strict(), result: z.object({ removed: z.boolean() }) },
   'agents.processes': { args: NoArgs, result: z.array(AgentProcessInfoSchema) },
   'agents.reset': {
     args: z.object({ chatId: z.string().min(1).max(64), agentId: AgentIdSchema }).strict(),
     result: z.object({ reset: z.boolean() }),
+  },
+  /**
+   * Stops a chat's warm agent process now (its next turn starts a new one and resumes the
+   * conversation where the agent can). Refused with `busy` while that agent runs a turn.
+   */
+  'agents.stop': {
+    args: z.object({ chatId: z.string().min(1).max(64), agentId: AgentIdSchema }).strict(),
+    result: z.object({ stopped: z.boolean() }),
   },
   'permissions.list': { args: NoArgs, result: z.array(PermissionRequestSchema) },
   'permissions.answer': {
@@ -265,12 +379,49 @@ export const commands = {
   'sessions.restore': { args: z.object({ sessionId: IdArg }).strict(), result: SessionSchema },
   /** Where the session works: its worktree (branch, base commit, setup report, notices) or the folder. */
   'sessions.workspace': { args: z.object({ sessionId: IdArg }).strict(), result: SessionWorkspaceSchema },
+  /** Files of the session's workspace matching `query` (fuzzy), for `@` completion. */
+  'sessions.files': {
+    args: z.object({ sessionId: IdArg, query: z.string().max(512), limit: z.number().int().min(1).max(500).optional() }).strict(),
+    result: z.array(z.string()),
+  },
+  /** The session's layout, or the default with a notice when the saved one cannot be read. */
+  'sessions.layout.get': {
+    args: z.object({ sessionId: IdArg }).strict(),
+    result: z.object({ layout: LayoutEnvelopeSchema, notice: z.string().nullable() }),
+  },
+  'sessions.layout.set': {
+    args: z.object({ sessionId: IdArg, layout: LayoutEnvelopeSchema, /** The window saving it (echoed in the event). */ writer: z.string().min(1).max(64) }).strict(),
+    result: z.object({ saved: z.boolean() }),
+  },
   'sessions.diskUsage': { args: NoArgs, result: z.array(z.object({ sessionId: z.string(), bytes: z.number() })) },
-  'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetSchema },
+  /** Removes the worktree folders of every archived session now, whatever their age (their work stays in hidden refs). */
+  'sessions.cleanUpArchived': { args: NoArgs, result: z.object({ removed: z.array(z.string()) }) },
+  'changes.get': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetViewSchema },
   /** Applies hunks or files to the project, all or nothing; a conflict fails with kind `conflict`. */
   'changes.apply': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ApplyOutcomeSchema },
-  /** Reverts hunks or files in the session's worktree. */
-  'changes.reject': { args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional() }).strict(), result: ChangeSetSummarySchema },
+  /**
+   * Reverts hunks or files in the session's worktree. With a reason, the reason is queued as the
+   * next prompt of each chat whose turn made a rejected change.
+   */
+  'changes.reject': {
+    args: z.object({ sessionId: IdArg, selection: ChangeSelectionSchema.optional(), reason: z.string().trim().min(1).max(10_000).optional() }).strict(),
+    result: ChangeSetSummarySchema,
+  },
+  /**
+   * Records the worktree as it is now: edits no turn made (yours, in an editor or a terminal)
+   * join the change set attributed to "you".
+   */
+  'changes.refresh': { args: z.object({ sessionId: IdArg }).strict(), result: ChangeSetSummarySchema },
+  /**
+   * Records edits in the session's worktree as they happen (as "you", outside turns) for the
+   * lease returned; a window renews it while its changes tab is open.
+   */
+  'changes.watch': { args: z.object({ sessionId: IdArg }).strict(), result: z.object({ leaseMs: z.number().int() }) },
+  /** Marks a file of the pending change set reviewed (or not); the mark lasts until the file changes. */
+  'changes.review': {
+    args: z.object({ sessionId: IdArg, path: z.string().min(1).max(4096), reviewed: z.boolean() }).strict(),
+    result: z.object({ reviewed: z.boolean() }),
+  },
   'changes.commit': { args: z.object({ sessionId: IdArg, message: z.string().trim().min(1).max(10_000) }).strict(), result: z.object({ commit: z.string() }) },
   'sessions.list': {
     args: z.object({ projectId: ProjectIdSchema, includeArchived: z.boolean().optional() }).strict(),
@@ -283,6 +434,11 @@ export const commands = {
   },
   'chats.rename': { args: z.object({ chatId: IdArg, title: z.string().trim().min(1).max(200) }).strict(), result: ChatSchema },
   'chats.archive': { args: z.object({ chatId: IdArg }).strict(), result: ChatSchema },
+  /**
+   * The user has seen the chat up to this ended turn (it was on screen, or they dismissed it
+   * from the inbox). Kept in the core so that every window and the OS badge agree.
+   */
+  'chats.markSeen': { args: z.object({ chatId: IdArg, turnId: IdArg }).strict(), result: ChatSchema },
   'chats.list': { args: z.object({ sessionId: IdArg, includeArchived: z.boolean().optional() }).strict(), result: z.array(ChatSchema) },
   'chats.get': {
     args: z.object({ chatId: IdArg, limit: z.number().int().min(1).max(500).optional() }).strict(),
@@ -299,17 +455,37 @@ export const commands = {
         model: z.string().min(1).max(256).optional(),
         /** When a turn is running: wait in the queue (default), or cancel it and run this one. */
         whenBusy: WhenBusySchema.optional(),
+        /** Files of the workspace and pasted images sent with the text. */
+        attachments: z.array(AttachmentSchema).max(50).optional(),
       })
       .strict(),
     result: z.object({ turnId: z.string(), queued: z.boolean() }),
+  },
+  /** Keeps the composer's unsent text with the chat (a reload or a restart finds it again). */
+  'chats.draft': { args: z.object({ chatId: IdArg, text: z.string().max(1_000_000) }).strict(), result: z.object({ saved: z.boolean() }) },
+  /** The chat's agent, and the mode and model its next turns ask that agent for (null: the agent's own). */
+  'chats.configure': {
+    args: z
+      .object({ chatId: IdArg, agentId: AgentIdSchema.optional(), mode: z.string().min(1).max(128).nullable().optional(), model: z.string().min(1).max(256).nullable().optional() })
+      .strict(),
+    result: z.array(AgentContinuitySchema),
   },
   'chats.cancel': { args: z.object({ chatId: IdArg }).strict(), result: z.object({ cancelled: z.boolean() }) },
   'chats.retry': { args: z.object({ turnId: IdArg }).strict(), result: z.object({ turnId: z.string(), queued: z.boolean() }) },
   'chats.history': {
     args: z
-      .object({ chatId: IdArg, /** Messages before this ordinal; the newest page when omitted. */ before: z.number().int().optional(), limit: z.number().int().min(1).max(500).optional() })
+      .object({
+        chatId: IdArg,
+        /** Messages before this ordinal; the newest page when neither is given. */
+        before: z.number().int().optional(),
+        /** Messages after this ordinal, oldest first (a window that let newer pages go reads them back). */
+        after: z.number().int().optional(),
+        /** Messages from this turn's first one on (a link to a turn outside the loaded window). */
+        fromTurn: z.string().optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      })
       .strict(),
-    result: z.object({ messages: z.array(MessageSchema), hasOlder: z.boolean() }),
+    result: z.object({ messages: z.array(MessageSchema), hasOlder: z.boolean(), hasNewer: z.boolean() }),
   },
   'chats.queue.list': { args: z.object({ chatId: IdArg }).strict(), result: z.array(TurnSchema) },
   'chats.queue.promote': { args: z.object({ turnId: IdArg }).strict(), result: z.array(TurnSchema) },
@@ -358,14 +534,30 @@ function describeIssues(error: z.ZodError): string {
 /** What a subscriber receives after its replay: live events, or a request to re-read snapshots. */
 export type SubscriptionMessage = { readonly kind: 'event'; readonly event: AppEvent } | { readonly kind: 'resync'; readonly lastSeq: number };
 
+/** An OS notification the window asks the desktop app to show; `id` comes back when it is clicked. */
+export const DesktopNotificationSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    title: z.string().min(1).max(200),
+    body: z.string().max(2000),
+  })
+  .strict();
+export type DesktopNotification = z.infer<typeof DesktopNotificationSchema>;
+
 /** Abilities only the desktop app has; absent in a browser. */
 export interface DesktopBridge {
   /** Shows the native folder picker; the chosen folder is opened as a project. Null when cancelled. */
   pickFolder(): Promise<Result<Project> | null>;
   /** The file-system path of a dropped file or folder (browsers never reveal it). */
   pathForFile(file: unknown): string;
-  /** Called when the application menu asks for "Open Folder…". */
-  onMenuOpenFolder(listener: () => void): () => void;
+  /** Called with a workspace command's id when the application menu runs it. */
+  onMenuCommand(listener: (commandId: string) => void): () => void;
+  /** Shows an OS notification (Electron's Notification, from the main process). */
+  notify(notification: DesktopNotification): void;
+  /** Called with a notification's id when the user clicks it (the window is focused first). */
+  onNotificationClick(listener: (id: string) => void): () => void;
+  /** The count on the dock or taskbar icon; 0 removes it. */
+  setBadgeCount(count: number): void;
 }
 
 export interface BooApi {

@@ -33,23 +33,24 @@ describe('browser mode, against `boocode serve`', () => {
       });
 
       await page.goto(serve.url);
-      await expect.poll(() => page.getByTestId('connection-status').textContent()).toBe('Connected');
+      const connection = page.getByRole('status', { name: 'Connection' });
+      await expect.poll(() => connection.textContent()).toBe('Connected');
       await page.getByLabel('Folder path').fill(repo);
       await page.getByRole('button', { name: 'Open', exact: true }).click();
-      const list = page.getByTestId('project-list');
-      await list.getByText('acme-web', { exact: true }).waitFor();
-      await page.getByText('⎇ main').waitFor();
+      const sidebar = page.getByRole('navigation', { name: 'Projects and sessions' });
+      await sidebar.getByRole('region', { name: 'Project acme-web' }).waitFor();
+      await page.getByRole('region', { name: 'acme-web', exact: true }).getByText('main', { exact: true }).waitFor();
       await page.screenshot({ path: join(outputDir, 'workspace.png') });
 
       await page.reload();
-      await expect.poll(() => page.getByTestId('connection-status').textContent()).toBe('Connected');
-      await list.getByText('acme-web', { exact: true }).waitFor();
-      expect(await list.locator('li').count()).toBe(1);
+      await expect.poll(() => connection.textContent()).toBe('Connected');
+      await sidebar.getByRole('region', { name: 'Project acme-web' }).waitFor();
+      expect(await sidebar.getByRole('region').count()).toBe(1);
 
-      await page.getByLabel('Open a project').click();
+      await page.getByRole('button', { name: 'Open a project' }).click();
       await page.getByLabel('Folder path').fill(join(repo, 'does-not-exist'));
       await page.getByRole('button', { name: 'Open', exact: true }).click();
-      await page.getByRole('alert').getByText('does not exist').waitFor();
+      await page.getByText('does not exist').waitFor();
 
       await page.screenshot({ path: join(outputDir, 'projects.png') });
       expect(pageErrors, pageErrors.join("\n")).toEqual([]);

@@ -11,12 +11,12 @@ import type { Core } from '../../src/main/core/index.ts';
 import { testCore } from './core.ts';
 import { tempDir } from './tempDir.ts';
 
-export async function testServer(core: Core = testCore()): Promise<{ core: Core; server: RunningServer }> {
+export async function testServer(core: Core = testCore(), options: { maxBufferedBytes?: number } = {}): Promise<{ core: Core; server: RunningServer }> {
   const rendererDir = join(tempDir('boo-renderer-'), 'renderer');
   mkdirSync(join(rendererDir, 'assets'), { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>BooCode</title>');
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log("boo")');
-  const started = await startServer({ core, rendererDir });
+  const started = await startServer({ core, rendererDir, ...options });
   if (!started.ok) throw new Error(started.error.message);
   onTestFinished(() => started.value.close());
   return { core, server: started.value };

@@ -34,4 +34,19 @@ describe('boocode command line', () => {
     expect(badPort.status).toBe(2);
     expect(badPort.stderr).toMatch(/--port/);
   });
+
+  test('an empty --project or --data-dir is refused (exit 2) instead of meaning the current folder', () => {
+    const cases = [
+      ['run', '--project', '', '--agent', 'qwen', 'hi'],
+      ['sessions', '--project', ''],
+      ['agents', 'list', '--project', ''],
+      ['sessions', '--project', '.', '--data-dir', ''],
+      ['agents', '--data-dir', '  '],
+    ];
+    for (const args of cases) {
+      const run = boocode(...args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/--(project|data-dir) needs a path; it was given an empty one/);
+    }
+  });
 });

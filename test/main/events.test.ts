@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import type { AppEventDraft, ProjectId, SubscriptionMessage } from '../../src/shared/contract.ts';
-import { createEventBus } from '../../src/main/events/index.ts';
+import { createEventBus, eventTimings } from '../../src/main/events/index.ts';
 import { createUnitOfWork } from '../../src/main/store/index.ts';
 import { openStore } from '../../src/main/store/index.ts';
 import { tempDir } from '../helpers/tempDir.ts';
@@ -11,6 +11,17 @@ function removed(n: number): AppEventDraft {
 }
 
 describe('event bus', () => {
+  test('the replay buffer is bounded by bytes as well as count: 5,000 events of 100 KB keep at most the cap, and a subscriber asking for the dropped ones is told to resync', () => {
+    const bus = createEventBus();
+    const delta = 'z'.repeat(100_000);
+    for (let index = 0; index < 5_000; index += 1) bus.publish([{ type: 'chat.part.delta', chatId: 'c', messageId: 'm', partId: 'p', offset: index * 100_000, delta }]);
+    expect(bus.replayBytes()).toBeLessThanOrEqual(eventTimings.replayBytes);
+    expect(bus.replayBytes()).toBeGreaterThan(eventTimings.replayBytes - 200_000);
+    expect(bus.subscribe({ afterSeq: 0, epoch: bus.epoch }, () => {}).result.kind).toBe('resync');
+    const recent = bus.subscribe({ afterSeq: 4_990, epoch: bus.epoch }, () => {}).result;
+    expect(recent.kind === 'replay' && recent.events.map((event) => event.seq)).toEqual(Array.from({ length: 10 }, (_, index) => 4_991 + index));
+  });
+
   test('seq grows by one per event across publishes', () => {
     const bus = createEventBus();
     const first = bus.publish([removed(1), removed(2)]);

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, test } from 'vitest';
+import { createServer as createNetServer, connect, type AddressInfo } from 'node:net';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import WebSocket from 'ws';
 import { isLoopbackHost, startServer } from '../../src/main/serve/index.ts';
 import { testCore } from '../helpers/core.ts';
 import { connectWire, testServer } from '../helpers/serve.ts';
 import { tempDir } from '../helpers/tempDir.ts';
+import { unwrap } from '../helpers/chats.ts';
 
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,6 +66,27 @@ describe('serve security', () => {
     expect(rebound).toBe(403);
   });
 
+  test('reached through a tunnel on another local port (ssh -L), the app and its socket open; a foreign name is still refused', async () => {
+    const { server } = await testServer();
+    // What `ssh -L PORT2:127.0.0.1:PORT` does locally: another port forwarding every byte.
+    const tunnel = createNetServer((incoming) => {
+      const outgoing = connect(server.port, '127.0.0.1');
+      incoming.pipe(outgoing).pipe(incoming);
+      incoming.on('error', () => outgoing.destroy());
+      outgoing.on('error', () => incoming.destroy());
+    });
+    await new Promise<void>((resolve) => tunnel.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      tunnel.close();
+    });
+    const port = (tunnel.address() as AddressInfo).port;
+    expect((await fetch(`http://localhost:${port}/?token=${server.token}`)).status).toBe(200);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { origin: `http://127.0.0.1:${port}` })).toBe(101);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { host: `[::1]:${port}` })).toBe(101);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { host: `evil.example:${port}` })).toBe(403);
+    expect(await upgradeStatus(`ws://127.0.0.1:${port}/ws?token=${server.token}`, { host: `localhost.evil.example:${port}` })).toBe(403);
+  });
+
   test('path traversal cannot read outside the renderer folder', async () => {
     const { server } = await testServer();
     const cookie = (await fetch(server.url)).headers.get('set-cookie')?.split(';')[0] ?? '';
@@ -113,5 +136,58 @@ describe('serve protocol', () => {
     const epoch = (subscribed as { value: { epoch: string } }).value.epoch;
     const resumed = await second.request('events.subscribe', { afterSeq: 1, epoch });
     expect(resumed).toMatchObject({ ok: true, value: { kind: 'replay', events: [{ seq: 2, type: 'workspace.project.opened' }] } });
+  });
+});
+
+describe('serve memory stays bounded', () => {
+  test('a client that sends 1,500 pipelined requests and never reads gets no more answers made than its budget holds; once it reads, every answer arrives in order', async () => {
+    const core = testCore();
+    for (let index = 0; index < 40; index += 1) unwrap(await core.api.call('projects.open', { path: tempDir(`boo-project-${'x'.repeat(200)}-`) }));
+    let answered = 0;
+    const counting = { ...core, dispatch: async (method: unknown, args: unknown) => {
+      const result = await core.dispatch(method, args);
+      answered += 1;
+      return result;
+    } } as typeof core;
+    const { server } = await testServer(counting, { maxBufferedBytes: 256 * 1024 });
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
+    await new Promise((resolve) => socket.once('open', resolve));
+    const replies: number[] = [];
+    socket.on('message', (data) => replies.push((JSON.parse(data.toString()) as { id: number }).id));
+    socket.pause(); // a client that stops reading
+    for (let id = 1; id <= 1500; id += 1) socket.send(JSON.stringify({ id, method: 'projects.list', args: {} }));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const answeredWhileStuck = answered;
+    // Each answer is ~20 KB: even the largest kernel socket buffers and the budget hold far fewer.
+    expect(answeredWhileStuck).toBeLessThan(1000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(answeredWhileStuck);
+    socket.resume();
+    await expect.poll(() => replies.length, { timeout: 15_000 }).toBe(1500);
+    expect(replies).toEqual(Array.from({ length: 1500 }, (_, index) => index + 1));
+    socket.close();
+  });
+
+  test('a late subscriber asking for 10,000 events gets them all once, in order, in slices: another client is answered meanwhile', async () => {
+    const core = testCore();
+    const { server } = await testServer(core);
+    const text = 'y'.repeat(2_000);
+    for (let index = 0; index < 10_000; index += 1) core.events.publish([{ type: 'chat.part.delta', chatId: 'c', messageId: 'm', partId: 'p', offset: index * 2000, delta: text }]);
+    const late = await connectWire(server);
+    const other = await connectWire(server);
+    const order: string[] = [];
+    late.socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { kind: string; event?: { seq: number } };
+      if (message.kind === 'event' && message.event?.seq === 10_000) order.push('replay done');
+    });
+    const subscribed = late.request('events.subscribe', { afterSeq: 0 });
+    const info = other.request('app.info', {}).then(() => order.push('other answered'));
+    const answer = (await subscribed) as { ok: true; value: { kind: string; events: { seq: number }[] } };
+    await info;
+    expect(answer.value.kind).toBe('replay');
+    await expect.poll(() => order.length).toBe(2);
+    expect(order).toEqual(['other answered', 'replay done']);
+    const seqs = [...answer.value.events.map((event) => event.seq), ...late.live.flatMap((message) => (message.kind === 'event' ? [message.event.seq] : []))];
+    expect(seqs).toEqual(Array.from({ length: 10_000 }, (_, index) => index + 1));
   });
 });

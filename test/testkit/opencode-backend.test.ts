@@ -11,10 +11,11 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentEvent, PermissionRequest } from '../../src/shared/agents.ts';
 import { createCore, type Core } from '../../src/main/core/index.ts';
-import { descendants, groupMembers, isAlive, type ProcStat } from '../fixtures/processes.ts';
+import { descendants, groupMembers, isAlive, waitForGroupGone, type ProcStat } from '../fixtures/processes.ts';
 import { createAgentEnv, createTempGitRepo, type IsolatedAgentEnv } from '../fixtures/real-agents.ts';
 import { replies, startScriptedLlm, type ChatMessage, type ScriptedLlm } from '../fixtures/scripted-llm.ts';
 import { expectOutcome, runTurn, type TurnRun } from '../helpers/agents.ts';
+import { unwrap } from '../helpers/chats.ts';
 
 type PermissionPolicy = (request: PermissionRequest) => string | undefined;
 
@@ -31,6 +32,7 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
   let feedback: string | undefined;
   /** Every server pid seen, with its process family, to prove nothing survives close(). */
   const families = new Map<number, ProcStat[]>();
+  const scratchFolders: string[] = [];
 
   beforeAll(async () => {
     llm = await startScriptedLlm();
@@ -54,6 +56,7 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
     await repo?.dispose();
     await llm?.close();
     rmSync(dataDir, { recursive: true, force: true });
+    for (const folder of scratchFolders) rmSync(folder, { recursive: true, force: true });
   });
 
   function live(): Core {
@@ -262,6 +265,40 @@ describe('the opencode backend on a warm opencode serve, through the pool', () =
       expect(JSON.stringify(followUp?.body?.messages?.at(-1))).toContain('Use notes.md instead.');
     } finally {
       feedback = undefined;
+    }
+  });
+
+  test('a cancel while opencode serve is starting ends the turn cancelled within a second, stops the server and the LLM hears nothing', async () => {
+    const core = live();
+    // A folder of its own, so that its chat's first turn has to start a server.
+    const folder = mkdtempSync(join(tmpdir(), 'boo-oc-stop-'));
+    try {
+      const registered = () => core.store.db.prepare('SELECT pid FROM agent_processes').pluck().all() as number[];
+      const before = new Set(registered());
+      const project = unwrap(await core.api.call('projects.open', { path: folder }));
+      const session = unwrap(await core.api.call('sessions.create', { projectId: project.id }));
+      const chat = unwrap(await core.api.call('chats.create', { sessionId: session.id, agentId: 'opencode' }));
+      const marker = '[stopped while starting]';
+      const { turnId } = unwrap(await core.api.call('chats.send', { chatId: chat.id, text: `Say hello. ${marker}` }));
+      // The server is registered as soon as it is spawned, long before it listens (1.3–3 s here).
+      await expect.poll(() => registered().filter((pid) => !before.has(pid)).length, { timeout: 10_000, interval: 10 }).toBe(1);
+      const serverPid = registered().find((pid) => !before.has(pid)) ?? 0;
+      expect(core.agents.pool.list().find((entry) => entry.chatId === chat.id)?.state).toBe('starting');
+      const stoppedAt = performance.now();
+      expect(unwrap(await core.api.call('chats.cancel', { chatId: chat.id }))).toEqual({ cancelled: true });
+      expect(performance.now() - stoppedAt).toBeLessThan(1_000);
+      expect(core.turns.turn(turnId)).toMatchObject({ state: 'cancelled' });
+      // Another chat there, at once: it must not join the start being torn down, but start anew.
+      const other = unwrap(await core.api.call('chats.create', { sessionId: session.id, agentId: 'opencode' }));
+      llm.addRule({ match: '[after the stop]', reply: replies.text('A fresh server.'), times: 1 });
+      const next = unwrap(await core.api.call('chats.send', { chatId: other.id, text: 'Hello again. [after the stop]' }));
+      expect(await waitForGroupGone(serverPid, 5_000)).toBe(true);
+      expect(llm.requests.filter((request) => JSON.stringify(request.body ?? null).includes(marker))).toEqual([]);
+      expect(await core.turns.whenEnded(next.turnId)).toMatchObject({ state: 'completed' });
+      expect(core.agents.pool.list().find((entry) => entry.chatId === other.id)?.pid).not.toBe(serverPid);
+    } finally {
+      // Removed after close(): the new server still works in it.
+      scratchFolders.push(folder);
     }
   });
 

@@ -1,6 +1,7 @@
 // The one interface every kind of agent backend implements (ACP children, warm opencode
 // servers), so the pool and the turn runner never care which protocol an agent speaks.
 import type { AgentEvent, ProcessState, SessionOrigin, StopReason, Usage } from '../../shared/agents.ts';
+import type { Attachment } from '../../shared/chats.ts';
 import type { Result } from '../../shared/contract.ts';
 import type { AgentLaunchSpec } from './catalog/index.ts';
 
@@ -9,6 +10,8 @@ export interface TurnInput {
   readonly text: string;
   readonly modeId?: string;
   readonly model?: string;
+  /** Files of the workspace (sent as resource links) and images, beside the text. */
+  readonly attachments?: readonly Attachment[];
 }
 
 /** How a turn ended, when the agent answered at all. */
@@ -29,6 +32,8 @@ export interface ExitInfo {
 export interface BackendCapabilities {
   readonly canResume: boolean;
   readonly canLoad: boolean;
+  /** The agent takes images in a prompt (ACP promptCapabilities.image). */
+  readonly canTakeImages: boolean;
   readonly modes: readonly { id: string; name: string }[];
   readonly currentModeId: string | null;
 }
@@ -53,7 +58,7 @@ export interface AgentBackend {
   prompt(input: TurnInput, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<Result<TurnOutcome>>;
   /** Asks the agent to stop the running turn; the process lives on. */
   cancel(): Promise<void>;
-  /** Stops the process (group); a later ensureSession starts a new one. */
+  /** Stops the process (group), one still starting included; a later ensureSession starts a new one. */
   close(): Promise<void>;
   onStateChange(listener: (change: BackendStateChange) => void): () => void;
 }

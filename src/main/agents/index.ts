@@ -17,6 +17,7 @@ import { createAgentPool, type AgentPool, type poolPolicy } from './pool.ts';
 export type { AgentPool, TurnRequest } from './pool.ts';
 export type { AgentBackend, TurnInput, TurnOutcome } from './backend.ts';
 export type { AgentSessionRecord } from './agentSessions.ts';
+export { processStartIdentity } from './processTree.ts';
 
 export interface AgentsOptions {
   readonly store: Store;
@@ -52,7 +53,7 @@ export function createAgents(options: AgentsOptions): Agents {
   const pidRegistry = createPidRegistry(options.store);
   const reapedAtStart = pidRegistry.reapOrphans();
   if (reapedAtStart.length > 0) options.log(`stopped ${reapedAtStart.length} agent process(es) left by an earlier run: ${reapedAtStart.join(', ')}`);
-  const catalog = createAgentCatalog({ settings: options.settings, publish: options.publish, env: options.env });
+  const catalog = createAgentCatalog({ settings: options.settings, env: options.env });
   const permissions = createPermissionBroker({
     store: options.store,
     unitOfWork: options.unitOfWork,

@@ -2,11 +2,14 @@
 // turn and keeps it warm; marks a process that exits on its own as crashed (the next turn
 // respawns and resumes it); trips a breaker on a crash loop; and stops idle processes least
 // recently used first beyond `maxWarm`, or after `idleTtl`. Busy processes are never reaped.
+// Everything for one (chat, agent) happens under its lock: two first turns cannot start two
+// processes, and reaping never closes a process a turn is about to use.
 import type { AgentEvent, AgentProcessInfo, ProcessState } from '../../shared/agents.ts';
 import { fail, type AppEventDraft, type Result } from '../../shared/contract.ts';
 import type { AgentSessionStore } from './agentSessions.ts';
 import type { AgentBackend, BackendFactory, ExitInfo, TurnInput, TurnOutcome } from './backend.ts';
 import type { AgentCatalog, AgentLaunchSpec } from './catalog/index.ts';
+import { createDisposableStore, createKeyedMutex } from '../lifecycle/index.ts';
 import { processGroupRss } from './processTree.ts';
 
 export const poolPolicy = {
@@ -26,7 +29,10 @@ export interface TurnRequest {
   /** Where to look for a project-local agent binary (node_modules/.bin). */
   readonly projectPath?: string;
   readonly input: TurnInput;
-  /** Aborting it cancels the turn (session/cancel); the process lives on. */
+  /**
+   * Aborting it stops the turn at once, whatever it is doing: waiting for another turn of the
+   * same (chat, agent), starting the process (which is then killed), or running (session/cancel).
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -49,6 +55,12 @@ export interface AgentPool {
   list(): AgentProcessInfo[];
   /** Closes the breaker of a failed agent so the next turn may start it again. */
   reset(chatId: string, agentId: string): boolean;
+  /**
+   * Stops a chat's agents (one, or all) and forgets them, waiting until their process groups are
+   * gone; a later turn starts a new process and resumes the agent session where it can. Call it
+   * once the chat runs no turn.
+   */
+  stop(chatId: string, agentId?: string): Promise<number>;
   /** Applies maxWarm and idleTtl now. */
   reap(): Promise<void>;
   /** Processes currently alive (starting, ready, busy or idle). */
@@ -65,13 +77,13 @@ interface Entry {
   since: string;
   pid: number | null;
   lastUsedAt: number;
-  isInTurn: boolean;
   isFailed: boolean;
   /** Last measured memory of the process group; refreshed off the turn path (see measure()). */
   rssBytes: number | null;
   crashes: number[];
   exit: ExitInfo | null;
-  readonly unsubscribe: () => void;
+  /** Stops listening to the backend and forgets it (the pool's store owns the backend's close). */
+  readonly release: () => Promise<void>;
 }
 
 const liveStates: readonly ProcessState[] = ['starting', 'ready', 'busy', 'idle'];
@@ -79,12 +91,15 @@ const liveStates: readonly ProcessState[] = ['starting', 'ready', 'busy', 'idle'
 export function createAgentPool(options: PoolOptions): AgentPool {
   const policy = { ...poolPolicy, ...options.policy };
   const entries = new Map<string, Entry>();
+  const locks = createKeyedMutex();
+  const owner = createDisposableStore((error) => options.log(`stopping an agent failed: ${String(error)}`));
   let isShuttingDown = false;
   const timer = setInterval(() => {
     measure();
     void reap();
   }, policy.reapIntervalMs);
   timer.unref();
+  owner.add(() => clearInterval(timer));
 
   // Reading a group's memory walks /proc (about a millisecond); doing that on every state change
   // would cost more than a whole warm turn, so it runs on the reap timer and on list().
@@ -138,6 +153,18 @@ export function createAgentPool(options: PoolOptions): AgentPool {
         options.sessions.save({ chatId: request.chatId, agentId: request.agentId, backend: backend.kind, sessionId, status: 'active' });
       },
     });
+    const unsubscribe = backend.onStateChange((change) => {
+      entry.pid = change.pid ?? entry.pid;
+      if (change.state === 'crashed') {
+        entry.exit = change.exit;
+        recordCrash(entry);
+        options.sessions.setStatus(entry.chatId, entry.agentId, 'crashed');
+      }
+      setEntryState(entry, entry.isFailed ? 'failed' : change.state);
+    });
+    // Added in order, disposed in reverse: the listener goes before the process it listens to.
+    const closeBackend = owner.add(() => backend.close());
+    const stopListening = owner.add(unsubscribe);
     const entry: Entry = {
       chatId: request.chatId,
       agentId: request.agentId,
@@ -147,20 +174,14 @@ export function createAgentPool(options: PoolOptions): AgentPool {
       since: new Date().toISOString(),
       pid: null,
       lastUsedAt: Date.now(),
-      isInTurn: false,
       isFailed: false,
       rssBytes: null,
       crashes: [],
       exit: null,
-      unsubscribe: backend.onStateChange((change) => {
-        entry.pid = change.pid ?? entry.pid;
-        if (change.state === 'crashed') {
-          entry.exit = change.exit;
-          recordCrash(entry);
-          options.sessions.setStatus(entry.chatId, entry.agentId, 'crashed');
-        }
-        setEntryState(entry, entry.isFailed ? 'failed' : change.state);
-      }),
+      release: async () => {
+        await stopListening();
+        await closeBackend();
+      },
     };
     entries.set(keyOf(request.chatId, request.agentId), entry);
     return entry;
@@ -169,6 +190,20 @@ export function createAgentPool(options: PoolOptions): AgentPool {
   async function runTurn(request: TurnRequest, onEvent: (event: AgentEvent) => void): Promise<Result<TurnOutcome>> {
     if (isShuttingDown) return fail('cancelled', 'BooCode is shutting down.');
     const key = keyOf(request.chatId, request.agentId);
+    // Uncontended (the usual case), the lock is taken at once, without a trip through the event loop.
+    const unlock = locks.tryLock(key) ?? (await locks.lock(key, request.signal));
+    if (!unlock) return fail('cancelled', 'The turn was cancelled before it started.');
+    try {
+      return await runLocked(key, request, onEvent);
+    } finally {
+      unlock();
+      void reap();
+    }
+  }
+
+  /** One turn, under the (chat, agent) lock. */
+  async function runLocked(key: string, request: TurnRequest, onEvent: (event: AgentEvent) => void): Promise<Result<TurnOutcome>> {
+    if (isShuttingDown) return fail('cancelled', 'BooCode is shutting down.');
     let entry = entries.get(key);
     if (entry?.isFailed) {
       return fail(
@@ -176,25 +211,21 @@ export function createAgentPool(options: PoolOptions): AgentPool {
         `${request.agentId} crashed ${policy.crashLimit} times within ${Math.round(policy.crashWindowMs / 60_000)} minutes and was turned off. Reset it to try again.${entry.exit?.stderrTail ? ` Last output:\n${entry.exit.stderrTail.trimEnd()}` : ''}`,
       );
     }
-    if (entry?.isInTurn) return fail('invalid-arguments', `${request.agentId} is already running a turn in this chat.`);
     if (entry && entry.cwd !== request.cwd) {
       // The chat now works elsewhere (a worktree appeared): the old process cannot follow.
       entries.delete(key);
-      entry.unsubscribe();
-      await entry.backend.close();
+      await entry.release();
       entry = undefined;
     }
     if (!entry) {
       const spec = await options.catalog.resolve(request.agentId, { projectPath: request.projectPath });
       if (!spec.ok) return spec;
+      if (isShuttingDown) return fail('cancelled', 'BooCode is shutting down.');
       entry = create(request, spec.value);
     }
     const running = entry;
-    running.isInTurn = true;
     running.lastUsedAt = Date.now();
-    // Backends also watch the signal themselves (a cancel while the process starts); cancel() is idempotent.
-    const onAbort = () => void running.backend.cancel();
-    request.signal?.addEventListener('abort', onAbort);
+    // The backend watches the signal itself, from its start to the agent's answer.
     try {
       if (request.signal?.aborted) return fail('cancelled', 'The turn was cancelled before it started.');
       const result = await running.backend.prompt(request.input, onEvent, request.signal);
@@ -205,19 +236,25 @@ export function createAgentPool(options: PoolOptions): AgentPool {
       }
       return result;
     } finally {
-      request.signal?.removeEventListener('abort', onAbort);
-      running.isInTurn = false;
       running.lastUsedAt = Date.now();
       if (running.isFailed && running.state !== 'failed') setEntryState(running, 'failed');
-      void reap();
     }
   }
 
-  async function reap(): Promise<void> {
+  let reaping: Promise<void> = Promise.resolve();
+
+  /** One reap at a time: a caller waits for the one under way, so it sees its closes finished. */
+  function reap(): Promise<void> {
+    reaping = reaping.then(reapNow, reapNow);
+    return reaping;
+  }
+
+  async function reapNow(): Promise<void> {
     const { maxWarm, idleTtlMs } = options.limits();
     const now = Date.now();
+    // A locked entry has a turn running or about to: it is busy whatever its state says.
     const idle = [...entries.values()]
-      .filter((entry) => !entry.isInTurn && (entry.state === 'idle' || entry.state === 'ready'))
+      .filter((entry) => !locks.isLocked(keyOf(entry.chatId, entry.agentId)) && (entry.state === 'idle' || entry.state === 'ready'))
       .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
     const doomed = idle.filter((entry) => now - entry.lastUsedAt > idleTtlMs);
     const kept = idle.filter((entry) => !doomed.includes(entry));
@@ -227,9 +264,16 @@ export function createAgentPool(options: PoolOptions): AgentPool {
     }
     await Promise.all(
       doomed.map(async (entry) => {
-        options.log(`stopping idle ${entry.agentId} of chat ${entry.chatId}`);
-        await entry.backend.close();
-        options.sessions.setStatus(entry.chatId, entry.agentId, 'closed');
+        // Held while closing, so a turn that arrives now waits and then starts a fresh process.
+        const unlock = locks.tryLock(keyOf(entry.chatId, entry.agentId));
+        if (!unlock) return;
+        try {
+          options.log(`stopping idle ${entry.agentId} of chat ${entry.chatId}`);
+          await entry.backend.close();
+          options.sessions.setStatus(entry.chatId, entry.agentId, 'closed');
+        } finally {
+          unlock();
+        }
       }),
     );
   }
@@ -252,12 +296,33 @@ export function createAgentPool(options: PoolOptions): AgentPool {
       setEntryState(entry, entry.backend.state());
       return true;
     },
+    async stop(chatId, agentId) {
+      const targets = [...entries.values()].filter((entry) => entry.chatId === chatId && (agentId === undefined || entry.agentId === agentId));
+      await Promise.all(
+        targets.map(async (entry) => {
+          const key = keyOf(entry.chatId, entry.agentId);
+          // Taken like a turn: a turn that arrives meanwhile waits, then starts a new process.
+          const unlock = locks.tryLock(key) ?? (await locks.lock(key));
+          try {
+            if (entries.get(key) !== entry) return;
+            entries.delete(key);
+            await entry.release();
+            if (entry.state !== 'stopped') setEntryState(entry, 'stopped');
+            options.sessions.setStatus(entry.chatId, entry.agentId, 'closed');
+          } finally {
+            unlock?.();
+          }
+        }),
+      );
+      return targets.length;
+    },
     reap,
     liveCount: () => [...entries.values()].filter((entry) => liveStates.includes(entry.state)).length,
     async shutdown() {
       isShuttingDown = true;
-      clearInterval(timer);
-      await Promise.all([...entries.values()].map((entry) => entry.backend.close()));
+      // In parallel: an agent deaf to SIGTERM takes the whole grace period, and there may be many.
+      await Promise.all([...entries.values()].map((entry) => entry.release()));
+      await owner.dispose();
     },
   };
 }

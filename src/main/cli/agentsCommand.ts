@@ -1,9 +1,10 @@
 // `boocode agents`: list, add and remove agents through the same contract the app uses.
 import { resolve } from 'node:path';
-import type { AgentDescriptor } from '../../shared/agents.ts';
-import { createCore, type Core } from '../core/index.ts';
+import { agentIdFromName, parseEnvAssignments, type AgentDescriptor } from '../../shared/agents.ts';
+import type { BooApi } from '../../shared/contract.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
+import { pathOption, withDataDir } from './dataDir.ts';
 
 type Subcommand = 'list' | 'add' | 'remove';
 
@@ -58,64 +59,57 @@ Options:
     const maxPositionals = subcommand === 'remove' ? 1 : 0;
     if (rest.length > maxPositionals) return usageError(`agents ${subcommand}: unexpected argument "${rest[maxPositionals]}".`);
 
-    const core = createCore({
-      dataDir: resolve(stringOption(values, 'data-dir') ?? defaultDataDir()),
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
-    try {
+    const project = pathOption(values, 'project');
+    if (!project.ok) return project.code;
+    return withDataDir(values, `agents ${subcommand}`, async (api) => {
       const isJson = values.json === true;
       switch (subcommand) {
         case 'list':
-          return await listAgents(core, stringOption(values, 'project'), isJson);
+          return await listAgents(api, project.value, isJson);
         case 'add':
-          return await addAgent(core, values, isJson);
+          return await addAgent(api, values, isJson);
         case 'remove':
-          return await removeAgent(core, stringOption(values, 'id') ?? rest[0], isJson);
+          return await removeAgent(api, stringOption(values, 'id') ?? rest[0], isJson);
         default:
           return assertNever(subcommand);
       }
-    } finally {
-      await core.close();
-    }
+    });
   },
 };
 
-async function listAgents(core: Core, project: string | undefined, isJson: boolean): Promise<number> {
+async function listAgents(api: BooApi, project: string | undefined, isJson: boolean): Promise<number> {
   let projectId: string | undefined;
   if (project !== undefined) {
-    const found = await projectIdFor(core, project);
+    const found = await projectIdFor(api, project);
     if (!found.ok) return failure(found.message);
     projectId = found.projectId;
   }
-  const listed = await core.api.call('agents.list', projectId === undefined ? {} : { projectId });
+  const listed = await api.call('agents.list', projectId === undefined ? {} : { projectId });
   if (!listed.ok) return failure(listed.error.message);
   process.stdout.write(isJson ? `${JSON.stringify(listed.value, null, 2)}\n` : formatTable(listed.value));
   return exitCodes.ok;
 }
 
-async function addAgent(core: Core, values: Record<string, unknown>, isJson: boolean): Promise<number> {
+async function addAgent(api: BooApi, values: Record<string, unknown>, isJson: boolean): Promise<number> {
   const name = stringOption(values, 'name');
   const command = stringOption(values, 'command');
   if (name === undefined) return usageError('agents add: --name is required.');
   if (command === undefined) return usageError('agents add: --command is required.');
   if (name.trim() === '') return failure('agents add: --name: a name is required.');
-  const env: Record<string, string> = {};
-  for (const pair of listOption(values, 'env')) {
-    const separator = pair.indexOf('=');
-    if (separator <= 0) return usageError(`agents add: --env wants KEY=VALUE, not "${pair}".`);
-    env[pair.slice(0, separator)] = pair.slice(separator + 1);
-  }
-  const id = stringOption(values, 'id') ?? slugOf(name);
+  const assignments = parseEnvAssignments(listOption(values, 'env'));
+  if (!assignments.ok) return usageError(`agents add: --env wants KEY=VALUE, not "${assignments.malformed}".`);
+  const env = assignments.env;
+  const id = stringOption(values, 'id') ?? agentIdFromName(name);
   if (id === '') return failure(`agents add: cannot make an id from the name "${name}"; pass --id.`);
-  const added = await core.api.call('agents.add', { agent: { id, name, command, args: listOption(values, 'arg'), env } });
+  const added = await api.call('agents.add', { agent: { id, name, command, args: listOption(values, 'arg'), env } });
   if (!added.ok) return failure(added.error.message);
   process.stdout.write(isJson ? `${JSON.stringify(added.value, null, 2)}\n` : `Added agent "${added.value.id}".\n${formatTable([added.value])}`);
   return exitCodes.ok;
 }
 
-async function removeAgent(core: Core, agentId: string | undefined, isJson: boolean): Promise<number> {
+async function removeAgent(api: BooApi, agentId: string | undefined, isJson: boolean): Promise<number> {
   if (agentId === undefined) return usageError('agents remove: give the id to remove (--id ID, or ID).');
-  const removed = await core.api.call('agents.remove', { agentId });
+  const removed = await api.call('agents.remove', { agentId });
   if (!removed.ok) return failure(removed.error.message);
   process.stdout.write(isJson ? `${JSON.stringify(removed.value)}\n` : `Removed agent "${agentId}".\n`);
   return exitCodes.ok;
@@ -125,13 +119,13 @@ async function removeAgent(core: Core, agentId: string | undefined, isJson: bool
  * The contract knows projects by id. A path is opened as a project, as dropping the folder on
  * the window would (opening an already known folder returns its record, unchanged).
  */
-async function projectIdFor(core: Core, project: string): Promise<{ ok: true; projectId: string } | { ok: false; message: string }> {
-  const known = await core.api.call('projects.list', {});
+async function projectIdFor(api: BooApi, project: string): Promise<{ ok: true; projectId: string } | { ok: false; message: string }> {
+  const known = await api.call('projects.list', {});
   if (known.ok) {
     const byId = known.value.find((candidate) => candidate.id === project);
     if (byId) return { ok: true, projectId: byId.id };
   }
-  const opened = await core.api.call('projects.open', { path: resolve(project) });
+  const opened = await api.call('projects.open', { path: resolve(project) });
   return opened.ok ? { ok: true, projectId: opened.value.id } : { ok: false, message: opened.error.message };
 }
 
@@ -162,21 +156,6 @@ function formatTable(agents: readonly AgentDescriptor[]): string {
 /** A command line as one would type it in a POSIX shell, quoting only what needs it. */
 function commandLine(command: string, args: readonly string[]): string {
   return [command, ...args].map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(' ');
-}
-
-/**
- * An id from a name: accents dropped, lowercase, every run of other characters a single "-",
- * no leading or trailing "-", at most 64 characters (AgentIdSchema's limit).
- */
-function slugOf(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
-    .replace(/-+$/, '');
 }
 
 function isSubcommand(word: string): word is Subcommand {

@@ -1,23 +1,13 @@
 // `boocode changes` and `boocode apply`: review a session's pending change set, and apply all
 // of it or chosen hunks and files to the project.
-import { resolve } from 'node:path';
 import type { ChangeSet } from '../../shared/changes.ts';
-import { createCore, type Core } from '../core/index.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
+import { withDataDir } from './dataDir.ts';
 import { quotePath } from './quotePath.ts';
 
 /** `apply` exits with this when the project changed underneath and nothing was applied. */
 export const conflictExitCode = 3;
-
-async function withCore<T>(dataDir: unknown, work: (core: Core) => Promise<T>): Promise<T> {
-  const core = createCore({ dataDir: resolve(String(dataDir ?? defaultDataDir())) });
-  try {
-    return await work(core);
-  } finally {
-    await core.close();
-  }
-}
 
 export const changesCommand: CliCommand = {
   summary: "Show a session's pending changes: files, hunks, and which agent and turn made them.",
@@ -35,8 +25,8 @@ Options:
   async run(values) {
     if (typeof values.session !== 'string') return usageError('changes: --session is required.');
     const sessionId = values.session;
-    return withCore(values['data-dir'], async (core) => {
-      const changes = await core.api.call('changes.get', { sessionId });
+    return withDataDir(values, 'changes', async (api) => {
+      const changes = await api.call('changes.get', { sessionId });
       if (!changes.ok) return failure(changes.error.message);
       if (values.json === true) process.stdout.write(`${JSON.stringify(changes.value, null, 2)}\n`);
       else process.stdout.write(describe(changes.value));
@@ -72,8 +62,8 @@ Options:
     const sessionId = values.session;
     const hunkIds = values.hunk as string[] | undefined;
     const files = values.file as string[] | undefined;
-    return withCore(values['data-dir'], async (core) => {
-      const applied = await core.api.call('changes.apply', { sessionId, selection: { hunkIds, files } });
+    return withDataDir(values, 'apply', async (api) => {
+      const applied = await api.call('changes.apply', { sessionId, selection: { hunkIds, files } });
       if (!applied.ok) {
         process.stderr.write(`boocode: ${applied.error.message}\n`);
         return applied.error.kind === 'conflict' ? conflictExitCode : exitCodes.failed;

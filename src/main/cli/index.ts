@@ -3,14 +3,16 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createCore } from '../core/index.ts';
+import { openDataDir } from '../core/index.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { StoreOpenError } from '../store/index.ts';
 import { startServer } from '../serve/index.ts';
 import { agentsCommand } from './agentsCommand.ts';
 import { applyCommand, changesCommand } from './changesCommand.ts';
+import { openCommand } from './openCommand.ts';
 import { runCommand } from './runCommand.ts';
 import { sessionsCommand } from './sessionsCommand.ts';
+import { dataDirOf, describeLink } from './dataDir.ts';
 
 import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
 
@@ -25,6 +27,10 @@ const commandTable: Record<string, CliCommand> = {
 
 Serves the BooCode app and its core on http://HOST:PORT. Open the printed URL: it carries a
 random access token, and requests without it are refused.
+
+When the desktop app, another \`serve\` or a \`boocode\` command already has the data folder
+open, this one serves through it (one process owns a data folder; the others are its
+clients), and takes the folder over when that process ends.
 
 Options:
   --data-dir DIR    where projects, chats and settings are stored
@@ -43,12 +49,18 @@ Options:
     async run(values) {
       const port = values.port === undefined ? 0 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`--port must be a number from 0 to 65535.`);
-      const dataDir = resolve(String(values['data-dir'] ?? defaultDataDir()));
+      const dataDirOption = dataDirOf(values);
+      if (!dataDirOption.ok) return dataDirOption.code;
+      const dataDir = dataDirOption.value;
       const rendererDir = locateRenderer();
       if (!rendererDir) return failure('The app is not built: run `npm run build` first.');
-      const core = createCore({ dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const opened = await openDataDir({ dataDir, log, owner: { kind: 'serve', label: 'boocode serve' } });
+      if (!opened.ok) return failure(opened.error.message);
+      const link = opened.value;
+      link.onRoleChange((role) => log(role === 'owner' ? `took over ${dataDir}: the process that had it open has ended` : `now serving ${dataDir} ${describeLink(link)}`));
       const server = await startServer({
-        core,
+        core: link,
         rendererDir,
         port,
         host: values.host === undefined ? undefined : String(values.host),
@@ -56,20 +68,21 @@ Options:
         log: (line) => process.stderr.write(`${line}\n`),
       });
       if (!server.ok) {
-        await core.close();
+        await link.close();
         return failure(server.error.message);
       }
-      process.stdout.write(`BooCode is serving ${server.value.url}\ndata: ${dataDir}\n`);
+      process.stdout.write(`BooCode is serving ${server.value.url}\ndata: ${dataDir} (${describeLink(link)})\n`);
       await new Promise<void>((done) => {
         const stop = () => done();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       await server.value.close();
-      await core.close();
+      await link.close();
       return exitCodes.ok;
     },
   },
+  open: openCommand,
   agents: agentsCommand,
   run: runCommand,
   sessions: sessionsCommand,

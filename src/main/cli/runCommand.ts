@@ -5,10 +5,10 @@ import { createInterface } from 'node:readline/promises';
 import { resolve } from 'node:path';
 import type { PermissionRequest } from '../../shared/agents.ts';
 import type { Turn } from '../../shared/chats.ts';
-import type { AppEvent, BooApi, Result } from '../../shared/contract.ts';
-import { createCore, type Core } from '../core/index.ts';
+import type { AppEvent, BooApi, Result, SubscriptionMessage } from '../../shared/contract.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { failure, usageError, type CliCommand } from './command.ts';
+import { pathOption, withDataDir } from './dataDir.ts';
 import { connectRemote } from './remoteApi.ts';
 
 /** Exit codes of `boocode run`, beyond 0 (completed) and 2 (usage). */
@@ -29,7 +29,7 @@ type Approve = 'ask' | 'allow' | 'reject';
 
 export const runCommand: CliCommand = {
   summary: 'Run one turn of an agent on a project, headless; exit 0 when it completes.',
-  usage: `Usage: boocode run --project PATH --agent AGENT [--session ID] [--chat ID] [--json]
+  usage: `Usage: boocode run (--project PATH --agent AGENT [--session ID] | --chat ID) [--json]
                    [--approve ask|allow|reject] [--mode MODE] [--model MODEL]
                    [--data-dir DIR | --attach URL] PROMPT
 
@@ -40,7 +40,7 @@ line: {"type":"run.started",…,"cwd":…}, then the turn's events, and last its
 event. Ctrl-C cancels the turn (the agent is told to stop) and exits non-zero.
 
 Options:
-  --project PATH      the project folder (or a project id)
+  --project PATH      the project folder (or a project id); not needed with --chat
   --agent AGENT       the agent to run (see \`boocode agents\`)
   --session ID        run in this session instead of a new one
   --chat ID           continue this chat instead of a new one
@@ -71,49 +71,43 @@ Exit codes: 0 completed, 1 failed or crashed, 2 bad command line, 3 agent not in
   allowPositionals: true,
   async run(values, positionals) {
     const prompt = positionals.join(' ').trim();
-    const project = values.project as string | undefined;
+    const projectOption = pathOption(values, 'project');
+    if (!projectOption.ok) return projectOption.code;
+    const project = projectOption.value;
     const agent = values.agent as string | undefined;
-    if (!project) return usageError('run: --project is required.');
+    if (!project && !values.chat) return usageError('run: --project is required (or --chat to continue a chat).');
     if (!agent && !values.chat) return usageError('run: --agent is required (or --chat to continue a chat with its agent).');
     if (prompt === '') return usageError('run: the prompt is missing.');
     const approve = (values.approve as string | undefined) ?? (process.stdin.isTTY ? 'ask' : 'reject');
     if (approve !== 'ask' && approve !== 'allow' && approve !== 'reject') return usageError('run: --approve takes ask, allow or reject.');
-    if (values.attach && values['data-dir']) return usageError('run: --attach and --data-dir exclude each other.');
+    if (values.attach !== undefined && values['data-dir'] !== undefined) return usageError('run: --attach and --data-dir exclude each other.');
+    const request: RunRequest = {
+      project,
+      agent,
+      sessionId: values.session as string | undefined,
+      chatId: values.chat as string | undefined,
+      prompt,
+      json: values.json === true,
+      approve,
+      mode: values.mode as string | undefined,
+      model: values.model as string | undefined,
+    };
 
-    let core: Core | undefined;
-    let api: BooApi;
-    let close: () => Promise<void>;
     if (typeof values.attach === 'string') {
       const remote = await connectRemote(values.attach);
       if (!remote.ok) return failure(remote.error.message);
-      api = remote.value;
-      close = async () => remote.value.close();
-    } else {
-      core = createCore({ dataDir: resolve(String(values['data-dir'] ?? defaultDataDir())) });
-      api = core.api;
-      const opened = core;
-      close = () => opened.close();
+      try {
+        return await runTurn(remote.value, request);
+      } finally {
+        remote.value.close();
+      }
     }
-    try {
-      return await runTurn(api, {
-        project,
-        agent,
-        sessionId: values.session as string | undefined,
-        chatId: values.chat as string | undefined,
-        prompt,
-        json: values.json === true,
-        approve,
-        mode: values.mode as string | undefined,
-        model: values.model as string | undefined,
-      });
-    } finally {
-      await close();
-    }
+    return withDataDir(values, 'run', (api) => runTurn(api, request));
   },
 };
 
 interface RunRequest {
-  readonly project: string;
+  readonly project: string | undefined;
   readonly agent: string | undefined;
   readonly sessionId: string | undefined;
   readonly chatId: string | undefined;
@@ -125,19 +119,22 @@ interface RunRequest {
 }
 
 async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
-  const projects = await api.call('projects.list', {});
-  if (!projects.ok) return failure(projects.error.message);
-  const known = projects.value.find((candidate) => candidate.id === request.project);
-  const project = known ? { ok: true as const, value: known } : await api.call('projects.open', { path: resolve(request.project) });
-  if (!project.ok) return failure(project.error.message);
-
   let chatId = request.chatId;
   let sessionId = request.sessionId;
+  let projectId: string;
   if (chatId) {
+    // A chat knows its session and project; --project is not needed to continue it.
     const view = await api.call('chats.get', { chatId, limit: 1 });
     if (!view.ok) return failure(view.error.message);
     sessionId = view.value.session.id;
+    projectId = view.value.session.projectId;
   } else {
+    const projects = await api.call('projects.list', {});
+    if (!projects.ok) return failure(projects.error.message);
+    const known = projects.value.find((candidate) => candidate.id === request.project);
+    const project = known ? { ok: true as const, value: known } : await api.call('projects.open', { path: resolve(request.project ?? '') });
+    if (!project.ok) return failure(project.error.message);
+    projectId = project.value.id;
     if (!sessionId) {
       const session = await api.call('sessions.create', { projectId: project.value.id });
       if (!session.ok) return failure(session.error.message);
@@ -177,22 +174,43 @@ async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
     output.event(event);
   };
   const position = await api.call('app.info', {});
-  const subscription = await api.subscribe({ afterSeq: 0 }, (message) => {
-    if (message.kind !== 'event') return;
+  const following = { stop: (): void => {} };
+  const onMessage = (message: SubscriptionMessage): void => {
+    if (message.kind === 'resync') {
+      // The stream ended (the core that owned the data folder went away and another took over,
+      // or we fell behind): follow again, and ask where the turn is now.
+      void api.subscribe({ afterSeq: 0 }, onMessage).then((again) => {
+        following.stop = again.unsubscribe;
+        return checkTurn();
+      });
+      return;
+    }
     if (our.turnId === undefined) early.push(message.event);
     else handle(message.event);
-  });
+  };
+  const checkTurn = async (): Promise<void> => {
+    if (our.turnId === undefined) return;
+    const view = await api.call('chats.get', { chatId: targetChat, limit: 1 });
+    if (!view.ok) return;
+    const turn = view.value.recentTurns.find((candidate) => candidate.id === our.turnId);
+    if (turn && turn.state !== 'queued' && turn.state !== 'running') {
+      output.note(`the turn ended as ${turn.state} while BooCode changed hands`);
+      settle(turn);
+    }
+  };
+  const subscription = await api.subscribe({ afterSeq: 0 }, onMessage);
+  following.stop = subscription.unsubscribe;
   if (!subscription.result.ok) return failure(subscription.result.error.message);
   const sent = await api.call('chats.send', { chatId: targetChat, text: request.prompt, agent: request.agent, mode: request.mode, model: request.model });
   if (!sent.ok) {
-    subscription.unsubscribe();
+    following.stop();
     process.stderr.write(`boocode: ${sent.error.message}\n`);
     return sent.error.kind === 'agent-not-installed' || sent.error.kind === 'not-found' ? runExitCodes.agentMissing : runExitCodes.failed;
   }
   const turnId = sent.value.turnId;
   our.turnId = turnId;
   if (request.json) {
-    output.line({ type: 'run.started', projectId: project.value.id, sessionId, chatId: targetChat, turnId, queued: sent.value.queued, cwd: session.value.cwd, epoch: position.ok ? position.value.epoch : null });
+    output.line({ type: 'run.started', projectId, sessionId, chatId: targetChat, turnId, queued: sent.value.queued, cwd: session.value.cwd, epoch: position.ok ? position.value.epoch : null });
   }
   const replay = subscription.result.value.kind === 'replay' ? subscription.result.value.events : [];
   for (const event of [...replay, ...early].sort((a, b) => a.seq - b.seq)) handle(event);
@@ -208,7 +226,7 @@ async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     const turn = await ended;
-    subscription.unsubscribe();
+    following.stop();
     return exitCodeOf(turn, request.json);
   } finally {
     process.off('SIGINT', onSigint);
@@ -264,7 +282,10 @@ function exitCodeOf(turn: Turn, isJson: boolean): number {
 }
 
 async function decide(api: BooApi, request: PermissionRequest, approve: Approve, output: Output): Promise<void> {
-  const pick = (kinds: readonly string[]) => request.options.find((option) => kinds.includes(option.kind))?.optionId;
+  // The first kind the agent offers, in our order of preference, not the agent's order of options:
+  // automatic approval answers each request once. An "always" changes the agent's own settings,
+  // and gemini refuses it in a folder it does not trust (every new worktree), failing the write.
+  const pick = (kinds: readonly string[]) => kinds.map((kind) => request.options.find((option) => option.kind === kind)).find((option) => option !== undefined)?.optionId;
   let optionId: string | undefined;
   if (approve === 'allow') optionId = pick(['allow_once', 'allow_always']);
   else if (approve === 'reject') optionId = pick(['reject_once', 'reject_always']);

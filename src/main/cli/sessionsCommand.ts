@@ -1,8 +1,8 @@
 // `boocode sessions`: a project's sessions with their chats and working directories.
 import { resolve } from 'node:path';
-import { createCore } from '../core/index.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
+import { pathOption, withDataDir } from './dataDir.ts';
 
 export const sessionsCommand: CliCommand = {
   summary: "List a project's sessions with their chats and working directories.",
@@ -21,15 +21,17 @@ Options:
     json: { type: 'boolean' },
   },
   async run(values) {
-    if (typeof values.project !== 'string') return usageError('sessions: --project is required.');
-    const core = createCore({ dataDir: resolve(String(values['data-dir'] ?? defaultDataDir())) });
-    try {
-      const listed = await core.api.call('projects.list', {});
+    const option = pathOption(values, 'project');
+    if (!option.ok) return option.code;
+    const projectOption = option.value;
+    if (projectOption === undefined) return usageError('sessions: --project is required.');
+    return withDataDir(values, 'sessions', async (api) => {
+      const listed = await api.call('projects.list', {});
       if (!listed.ok) return failure(listed.error.message);
-      const known = listed.value.find((project) => project.id === values.project);
-      const project = known ? { ok: true as const, value: known } : await core.api.call('projects.open', { path: resolve(values.project) });
+      const known = listed.value.find((project) => project.id === projectOption);
+      const project = known ? { ok: true as const, value: known } : await api.call('projects.open', { path: resolve(projectOption) });
       if (!project.ok) return failure(project.error.message);
-      const sessions = await core.api.call('sessions.list', { projectId: project.value.id, includeArchived: values.all === true });
+      const sessions = await api.call('sessions.list', { projectId: project.value.id, includeArchived: values.all === true });
       if (!sessions.ok) return failure(sessions.error.message);
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(sessions.value, null, 2)}\n`);
@@ -41,8 +43,6 @@ Options:
         for (const chat of session.chats) process.stdout.write(`  - ${chat.title}  ${chat.id}  [${chat.agentId}]\n`);
       }
       return exitCodes.ok;
-    } finally {
-      await core.close();
-    }
+    });
   },
 };

@@ -11,6 +11,12 @@ export const eventTimings = {
    * instead of re-reading every snapshot.
    */
   replayCapacity: 10_000,
+  /**
+   * Bytes of events kept for replay, whatever their count: a burst of large events (tool output,
+   * whole parts) must not pin hundreds of megabytes. A client that asks for what was dropped
+   * gets `resync` and re-reads snapshots, which is cheap next to that.
+   */
+  replayBytes: 32 * 1024 * 1024,
 } as const;
 
 export type EventListener = (message: SubscriptionMessage) => void;
@@ -24,33 +30,45 @@ export interface EventBus {
   /** Replay after `afterSeq` (or resync), then live delivery, with no gap between the two. */
   subscribe(position: { afterSeq: number; epoch?: string | undefined }, listener: EventListener): { result: SubscribeResult; unsubscribe: () => void };
   listenerCount(): number;
+  /** The event as JSON, serialized once at publish time and shared by every transport. */
+  serialized(event: AppEvent): string;
+  /** Bytes (of JSON) the replay buffer holds now. */
+  replayBytes(): number;
 }
 
-export function createEventBus(options: { replayCapacity?: number; onListenerError?: (error: unknown) => void } = {}): EventBus {
+export function createEventBus(options: { replayCapacity?: number; replayBytes?: number; onListenerError?: (error: unknown) => void } = {}): EventBus {
   const capacity = options.replayCapacity ?? eventTimings.replayCapacity;
+  const byteCapacity = options.replayBytes ?? eventTimings.replayBytes;
   const epoch = randomUUID();
-  // A ring: `buffer[(start + i) % capacity]` is the i-th oldest retained event.
-  const buffer: AppEvent[] = [];
-  let start = 0;
+  // A queue with a moving head: `buffer[head…]` are the retained events, oldest first. The
+  // consumed prefix is cut off once it is as long as what remains, so it costs O(1) amortized.
+  let buffer: AppEvent[] = [];
+  let head = 0;
+  let bytes = 0;
   let seq = 0;
   const listeners = new Set<EventListener>();
+  const texts = new WeakMap<AppEvent, string>();
 
   function retained(): AppEvent[] {
-    return buffer.length < capacity ? buffer.slice() : [...buffer.slice(start), ...buffer.slice(0, start)];
+    return buffer.slice(head);
   }
 
-  function remember(event: AppEvent): void {
-    if (buffer.length < capacity) {
-      buffer.push(event);
-      return;
+  function remember(event: AppEvent, size: number): void {
+    buffer.push(event);
+    bytes += size;
+    while (buffer.length - head > capacity || (bytes > byteCapacity && buffer.length - head > 1)) {
+      const oldest = buffer[head] as AppEvent;
+      bytes -= texts.get(oldest)?.length ?? 0;
+      head += 1;
     }
-    buffer[start] = event;
-    start = (start + 1) % capacity;
+    if (head > 1024 && head * 2 > buffer.length) {
+      buffer = buffer.slice(head);
+      head = 0;
+    }
   }
 
   function oldestSeq(): number {
-    if (buffer.length === 0) return seq + 1;
-    return (buffer.length < capacity ? buffer[0] : buffer[start])?.seq ?? seq + 1;
+    return buffer[head]?.seq ?? seq + 1;
   }
 
   return {
@@ -59,7 +77,11 @@ export function createEventBus(options: { replayCapacity?: number; onListenerErr
     publish(drafts) {
       const at = new Date().toISOString();
       const events = drafts.map((draft) => ({ ...draft, seq: ++seq, at }) as AppEvent);
-      for (const event of events) remember(event);
+      for (const event of events) {
+        const text = JSON.stringify(event);
+        texts.set(event, text);
+        remember(event, text.length);
+      }
       for (const event of events) {
         for (const listener of listeners) {
           try {
@@ -87,5 +109,13 @@ export function createEventBus(options: { replayCapacity?: number; onListenerErr
       return { result: { kind: 'replay', epoch, events, lastSeq: seq }, unsubscribe };
     },
     listenerCount: () => listeners.size,
+    serialized(event) {
+      const cached = texts.get(event);
+      if (cached !== undefined) return cached;
+      const text = JSON.stringify(event);
+      texts.set(event, text);
+      return text;
+    },
+    replayBytes: () => bytes,
   };
 }

@@ -8,29 +8,28 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP, type Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { fail, ok, parseArgs, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
+import { fail, ok, type Result } from '../../shared/contract.ts';
 import { contentSecurityPolicyHeader } from '../../shared/csp.ts';
-import { WireRequestSchema, type WireServerMessage } from '../../shared/wire.ts';
-import type { Core } from '../core/index.ts';
+import { createWireSession, wireLimits, type WireEndpoint } from '../wire/index.ts';
 
 export const serveLimits = {
   /** Largest WebSocket frame accepted; bigger ones close the socket (1009) before parsing. */
   maxMessageBytes: 16 * 1024 * 1024,
-  /**
-   * Bytes queued to a slow socket before its subscription is dropped with a `resync`: the
-   * client re-reads snapshots instead of the server buffering without bound.
-   */
-  maxBufferedBytes: 64 * 1024 * 1024,
+  /** Bytes queued to a slow socket before its subscription is dropped with a `resync`. */
+  maxBufferedBytes: wireLimits.maxBufferedBytes,
 } as const;
 
 export interface ServeOptions {
-  readonly core: Core;
+  /** The core, or a link to the core that owns the data folder. */
+  readonly core: WireEndpoint;
   readonly rendererDir: string;
   readonly host?: string;
   readonly port?: number;
   readonly allowRemote?: boolean;
   /** Fixed token (tests); a random one otherwise. */
   readonly token?: string;
+  /** The outbound budget per client (tests use a small one); see wireLimits. */
+  readonly maxBufferedBytes?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -75,7 +74,7 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
 
   function guard(request: IncomingMessage): { allowed: false; status: 401 | 403; reason: string } | { allowed: true; viaQuery: boolean } {
     const requestHost = request.headers.host ?? '';
-    if (!options.allowRemote && !allowedHosts().has(requestHost.toLowerCase())) {
+    if (!options.allowRemote && !isServedHost(requestHost)) {
       return { allowed: false, status: 403, reason: `Host ${requestHost} is not served here.` };
     }
     const origin = request.headers.origin;
@@ -90,8 +89,14 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
     return { allowed: false, status: 401, reason: 'An access token is required: open the URL that `boocode serve` printed.' };
   }
 
-  function allowedHosts(): Set<string> {
-    return new Set([`${host}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`].map((h) => h.toLowerCase()));
+  /**
+   * DNS rebinding needs a name that resolves elsewhere: refuse every name but loopback ones (and
+   * the host we listen on). The port is not checked, so a tunnel to another local port
+   * (`ssh -L 8123:127.0.0.1:PORT`) works.
+   */
+  function isServedHost(requestHost: string): boolean {
+    const name = hostName(requestHost).toLowerCase();
+    return name !== '' && (isLoopbackHost(name) || name === host.toLowerCase());
   }
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -141,7 +146,7 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
-      serveSocket(ws, options.core, log, () => sockets.delete(ws));
+      serveSocket(ws, options.core, options.maxBufferedBytes ?? serveLimits.maxBufferedBytes, log, () => sockets.delete(ws));
     });
   });
 
@@ -172,83 +177,32 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
   });
 }
 
-function serveSocket(ws: WebSocket, core: Core, log: (line: string) => void, onClose: () => void): void {
-  let unsubscribe: (() => void) | undefined;
-
-  const send = (message: WireServerMessage): void => {
-    if (ws.readyState !== ws.OPEN) return;
-    ws.send(JSON.stringify(message));
-  };
-
-  const forward = (message: SubscriptionMessage): void => {
-    if (ws.bufferedAmount > serveLimits.maxBufferedBytes) {
-      // The client cannot keep up: stop queueing and tell it to re-read snapshots.
-      unsubscribe?.();
-      unsubscribe = undefined;
-      send({ kind: 'resync', lastSeq: core.events.lastSeq() });
-      return;
-    }
-    send(message);
-  };
-
+function serveSocket(ws: WebSocket, endpoint: WireEndpoint, maxBufferedBytes: number, log: (line: string) => void, onClose: () => void): void {
+  const session = createWireSession(endpoint, {
+    send: (text) => {
+      if (ws.readyState === ws.OPEN) ws.send(text);
+    },
+    bufferedBytes: () => ws.bufferedAmount,
+    pauseInput: () => ws.pause(),
+    resumeInput: () => ws.resume(),
+  }, { maxBufferedBytes, log });
   ws.on('message', (data, isBinary) => {
-    void handleMessage(isBinary ? null : data.toString()).catch((error: unknown) => {
+    void session.receive(isBinary ? null : data.toString()).catch((error: unknown) => {
       log(`websocket message failed: ${String(error)}`);
     });
   });
   ws.on('close', () => {
-    unsubscribe?.();
+    session.close();
     onClose();
   });
   ws.on('error', (error) => log(`websocket error: ${error.message}`));
-
-  async function handleMessage(text: string | null): Promise<void> {
-    if (text === null) {
-      send({ kind: 'response', id: null, result: fail('invalid-message', 'Binary frames are not part of the protocol; send JSON text.') });
-      return;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      send({ kind: 'response', id: null, result: fail('invalid-message', 'The message is not valid JSON.') });
-      return;
-    }
-    const request = WireRequestSchema.safeParse(raw);
-    if (!request.success) {
-      send({ kind: 'response', id: recoverId(raw), result: fail('invalid-message', 'Expected {"id", "method", "args"}.') });
-      return;
-    }
-    const { id, method, args } = request.data;
-    if (method === 'events.subscribe') {
-      const position = parseArgs('events.subscribe', args);
-      if (!position.ok) {
-        send({ kind: 'response', id, result: position });
-        return;
-      }
-      // Subscribe and answer in one synchronous step, so the answer precedes every live event.
-      unsubscribe?.();
-      const subscription = core.subscribe(position.value, forward);
-      unsubscribe = subscription.unsubscribe;
-      send({ kind: 'response', id, result: ok(subscription.result) });
-      return;
-    }
-    if (method === 'events.unsubscribe') {
-      unsubscribe?.();
-      unsubscribe = undefined;
-      send({ kind: 'response', id, result: ok({ unsubscribed: true }) });
-      return;
-    }
-    send({ kind: 'response', id, result: await core.dispatch(method, args) });
-  }
 }
 
-function recoverId(raw: unknown): number | string | null {
-  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return null;
-  const id = (raw as { id: unknown }).id;
-  if (typeof id === 'number' && Number.isInteger(id)) return id;
-  if (typeof id === 'string' && id.length <= 64) return id;
-  return null;
+/** The name part of a Host header: `[::1]:80` → `::1`, `localhost:80` → `localhost`. */
+function hostName(header: string): string {
+  if (header.startsWith('[')) return header.slice(1, header.indexOf(']') === -1 ? undefined : header.indexOf(']'));
+  const colon = header.lastIndexOf(':');
+  return colon === -1 ? header : header.slice(0, colon);
 }
 
 function sameToken(candidate: string, token: string): boolean {

@@ -6,6 +6,7 @@ import { fail, ok, type AppEventDraft, type ProjectId, type ProjectSetup, type R
 import type { UnitOfWork } from '../store/index.ts';
 import type { ProjectService } from '../projects/index.ts';
 import type { Store } from '../store/index.ts';
+import { defaultLayout, readLayout, type LayoutEnvelope } from '../../shared/layout.ts';
 
 interface SessionRow {
   id: string;
@@ -28,6 +29,7 @@ interface ChatRow {
   created_at: string;
   updated_at: string;
   archived_at: string | null;
+  seen_turn_id: string | null;
 }
 
 export const NEW_CHAT_TITLE = 'New chat';
@@ -53,12 +55,25 @@ export interface SessionService {
   createChat(input: { sessionId: string; agentId: string; title?: string }): Result<Chat>;
   renameChat(chatId: string, title: string): Result<Chat>;
   archiveChat(chatId: string): Result<Chat>;
+  /**
+   * Records that the user has seen the chat up to `turnId` (an ended turn of it, checked by the
+   * caller). `isNewer` compares it with the turn seen so far, so that a window that shows an
+   * older turn late never makes a newer one unread again.
+   */
+  markChatSeen(chatId: string, turnId: string, isNewer: (seenTurnId: string) => boolean): Result<Chat>;
   listChats(sessionId: string, includeArchived: boolean): Chat[];
   chat(chatId: string): Chat | undefined;
   /** Inside a unit of work: points the chat at another agent; returns the event to publish. */
   setChatAgent(chatId: string, agentId: string): AppEventDraft | undefined;
   /** Inside a unit of work: an agent's suggested title, used unless the user named the chat. */
   suggestTitle(chatId: string, title: string): AppEventDraft | undefined;
+  /** The composer's unsent text of a chat ('' when none). */
+  draft(chatId: string): string;
+  saveDraft(chatId: string, text: string): Result<{ saved: boolean }>;
+  /** The session's saved layout, or the default (with a notice when the saved one cannot be read). */
+  layout(sessionId: string): Result<{ layout: LayoutEnvelope; notice: string | null }>;
+  /** Saves a layout a window sent (already validated) and tells every window. */
+  saveLayout(sessionId: string, layout: LayoutEnvelope, writer: string): Result<{ saved: boolean }>;
 }
 
 export function createSessionService(deps: {
@@ -91,6 +106,14 @@ export function createSessionService(deps: {
     renameChat: db.prepare<[string, number, string, string]>('UPDATE chats SET title = ?, is_title_from_user = ?, updated_at = ? WHERE id = ?'),
     setChatAgent: db.prepare<[string, string, string]>('UPDATE chats SET agent_id = ?, updated_at = ? WHERE id = ?'),
     archiveChat: db.prepare<[string, string, string]>('UPDATE chats SET archived_at = ?, updated_at = ? WHERE id = ?'),
+    draft: db.prepare<[string], { draft: string | null }>('SELECT draft FROM chats WHERE id = ?'),
+    saveDraft: db.prepare<[string | null, string]>('UPDATE chats SET draft = ? WHERE id = ?'),
+    // Not updated_at: reading a chat is not a change to it (pickers sort by updated_at).
+    markChatSeen: db.prepare<[string, string]>('UPDATE chats SET seen_turn_id = ? WHERE id = ?'),
+    layout: db.prepare<[string], { layout: string }>('SELECT layout FROM session_layouts WHERE session_id = ?'),
+    saveLayout: db.prepare<[string, string, string]>(
+      'INSERT INTO session_layouts (session_id, layout, updated_at) VALUES (?, ?, ?) ON CONFLICT(session_id) DO UPDATE SET layout = excluded.layout, updated_at = excluded.updated_at',
+    ),
   };
 
   function session(id: string): Session | undefined {
@@ -183,6 +206,32 @@ export function createSessionService(deps: {
         }),
       );
     },
+    draft: (chatId) => statements.draft.get(chatId)?.draft ?? '',
+    saveDraft(chatId, text) {
+      // A draft is the window's, not news for other windows: written without an event.
+      const changed = statements.saveDraft.run(text === '' ? null : text, chatId).changes === 1;
+      return changed ? ok({ saved: true }) : fail('not-found', `No chat with id ${chatId}.`);
+    },
+    layout(sessionId) {
+      if (!session(sessionId)) return missingSession(sessionId);
+      const chatIds = statements.chatsOfSession.all(sessionId, 0).map((row) => row.id);
+      const row = statements.layout.get(sessionId);
+      if (!row) return ok(readLayout(null, chatIds));
+      try {
+        return ok(readLayout(JSON.parse(row.layout), chatIds));
+      } catch {
+        return ok({ layout: defaultLayout(chatIds), notice: "This session's saved layout could not be read (it is not JSON); it was replaced by the default layout." });
+      }
+    },
+    saveLayout(sessionId, layout, writer) {
+      if (!session(sessionId)) return missingSession(sessionId);
+      return ok(
+        deps.unitOfWork.run(() => {
+          statements.saveLayout.run(sessionId, JSON.stringify(layout), new Date().toISOString());
+          return { value: { saved: true }, events: [{ type: 'workspace.layout.changed' as const, sessionId, layout, writer }] };
+        }),
+      );
+    },
     list(projectId, includeArchived) {
       return statements.sessionsOfProject.all(projectId, includeArchived ? 1 : 0).map((row) => ({
         ...toSession(row),
@@ -238,6 +287,16 @@ export function createSessionService(deps: {
         }),
       );
     },
+    markChatSeen(chatId, turnId, isNewer) {
+      return deps.unitOfWork.run(() => {
+        const current = chat(chatId);
+        if (!current) return { value: missingChat(chatId), events: [] };
+        if (current.seenTurnId === turnId || (current.seenTurnId !== null && !isNewer(current.seenTurnId))) return { value: ok(current), events: [] };
+        statements.markChatSeen.run(turnId, chatId);
+        const value = chat(chatId) as Chat;
+        return { value: ok(value), events: [{ type: 'chat.record.changed' as const, chat: value }] };
+      });
+    },
     listChats: (sessionId, includeArchived) => statements.chatsOfSession.all(sessionId, includeArchived ? 1 : 0).map(toChat),
     chat,
     setChatAgent(chatId, agentId) {
@@ -279,5 +338,6 @@ function toChat(row: ChatRow): Chat {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.archived_at,
+    seenTurnId: row.seen_turn_id,
   };
 }

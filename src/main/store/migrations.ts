@@ -225,4 +225,79 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE projects ADD COLUMN setup TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'the core that runs a turn',
+    sql: `
+      -- "pid:start-identity" of the core running the turn: only a turn whose core is gone is
+      -- ever marked interrupted by another one.
+      ALTER TABLE turns ADD COLUMN owner TEXT;
+    `,
+  },
+  {
+    version: 7,
+    name: 'session layouts',
+    sql: `
+      -- The workspace layout of a session (a versioned JSON envelope the windows write).
+      CREATE TABLE session_layouts (
+        session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        layout TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 8,
+    name: 'agents per chat, drafts, attachments',
+    sql: `
+      -- What an agent offers in a chat (modes, settings such as the model, commands, images), as it
+      -- last said, and what the chat chose for its next turns.
+      CREATE TABLE chat_agents (
+        chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        agent_id TEXT NOT NULL,
+        modes TEXT,
+        current_mode TEXT,
+        config_options TEXT,
+        commands TEXT,
+        can_take_images INTEGER NOT NULL DEFAULT 0,
+        preferred_mode TEXT,
+        preferred_model TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, agent_id)
+      );
+      -- The composer's unsent text.
+      ALTER TABLE chats ADD COLUMN draft TEXT;
+      -- Files and images sent with the prompt (JSON), so a retry sends them again.
+      ALTER TABLE turns ADD COLUMN attachments TEXT;
+    `,
+  },
+  {
+    version: 9,
+    name: 'reviewed marks',
+    sql: `
+      -- A file of a pending change set the user marked reviewed, with the digest of its change
+      -- then: the mark counts only while the change is the same.
+      CREATE TABLE change_reviews (
+        session_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, path)
+      );
+    `,
+  },
+  {
+    version: 10,
+    name: 'chat read markers',
+    sql: `
+      -- The latest ended turn of the chat the user has seen: the inbox lists a chat whose last
+      -- ended turn is newer. Chats from before this version count as read up to their last turn.
+      ALTER TABLE chats ADD COLUMN seen_turn_id TEXT;
+      UPDATE chats SET seen_turn_id = (
+        SELECT id FROM turns
+        WHERE turns.chat_id = chats.id AND state IN ('completed', 'failed', 'cancelled', 'interrupted')
+        ORDER BY ended_at DESC, created_at DESC LIMIT 1
+      );
+    `,
+  },
 ];

@@ -60,6 +60,11 @@ export function createPartWriter(deps: {
   /** Events that are not parts (a title, say) become extra writes in the next batch. */
   onSideEvent: (event: AgentEvent) => (() => AppEventDraft | undefined) | undefined;
   timings?: Partial<Record<keyof typeof partTimings, number>>;
+  /**
+   * A batch could not be written (the chat was deleted under the turn, the disk is full): the
+   * writer stops and says so once, so that the turn ends failed instead of a timer throwing.
+   */
+  onWriteFailed?: (error: unknown) => void;
 }): PartWriter {
   const interval = deps.timings?.flushIntervalMs ?? partTimings.flushIntervalMs;
   const texts: TextState[] = [];
@@ -70,6 +75,7 @@ export function createPartWriter(deps: {
   let bufferedBytes = 0;
   let timer: NodeJS.Timeout | undefined;
   let isClosed = false;
+  let isBroken = false;
   const dirtyTexts = new Set<TextState>();
   const dirtyValues = new Set<ValueState>();
 
@@ -132,6 +138,17 @@ export function createPartWriter(deps: {
   function flush(): void {
     if (timer) clearTimeout(timer);
     timer = undefined;
+    if (isBroken) return;
+    try {
+      write();
+    } catch (error) {
+      isBroken = true;
+      isClosed = true;
+      deps.onWriteFailed?.(error);
+    }
+  }
+
+  function write(): void {
     if (dirtyTexts.size === 0 && dirtyValues.size === 0 && sideWrites.length === 0) return;
     const textsNow = [...dirtyTexts];
     const valuesNow = [...dirtyValues];

@@ -1,7 +1,7 @@
 // The change set: the difference between a session's accepted tree (base commit plus every
 // applied hunk) and its last snapshot, with each hunk and file attributed to the agent and
 // turn that last changed it. Stored with its summary, published after the write commits.
-import type { Attribution, ChangedFile, ChangeSet, ChangeSetSummary } from '../../shared/changes.ts';
+import { ChangeSetSummarySchema, type Attribution, type ChangedFile, type ChangeSet, type ChangeSetSummary } from '../../shared/changes.ts';
 import { ok, type Result } from '../../shared/contract.ts';
 import { attribute, type Attributions, type TurnChange, type TurnMark } from './attribution.ts';
 import { gitRow, worktreeSettings, type WorktreeContext } from './context.ts';
@@ -79,6 +79,18 @@ export function createChangeSets(context: WorktreeContext) {
       marksCache.set(row.session_id, attributions);
       context.publish({ type: 'changes.updated', sessionId: row.session_id, summary });
       return summary;
+    },
+
+    /** The counts of the pending change set, as last recorded (cheap: nothing is recomputed). */
+    summary(sessionId: string): ChangeSetSummary | undefined {
+      const stored = records.changeSet(sessionId);
+      if (!stored) return undefined;
+      try {
+        const parsed = ChangeSetSummarySchema.safeParse(JSON.parse(stored.summary));
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined; // an unreadable summary is recomputed by the next turn or refresh
+      }
     },
 
     /** The summary of `files` as they stand, for a command that changed nothing. */

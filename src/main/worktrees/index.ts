@@ -37,6 +37,8 @@ export interface WorktreeService {
   recordTurn(sessionId: string, turn: { turnId: string; agentId: string }): Promise<Result<ChangeSetSummary>>;
   /** The pending change set as of the last recorded turn (or apply, reject, restore). */
   changes(sessionId: string): Promise<Result<ChangeSet>>;
+  /** The counts of the pending change set, as last recorded (cheap: nothing is recomputed). */
+  summary(sessionId: string): ChangeSetSummary | undefined;
   /** Applies the selection to the project's working tree, all or nothing; conflicts fail with kind 'conflict'. A removal the selection cannot land without (a file replaced by a folder of its name) goes with it. */
   apply(sessionId: string, selection: ChangeSelectionInput): Promise<Result<ApplyOutcome>>;
   /** Files that would conflict if the selection were applied now, without changing anything. */
@@ -117,6 +119,7 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
       if (!checked.ok) return Promise.resolve(checked);
       return locked(input.sessionId, () => provisioner.prepare(input));
     },
+    summary: (sessionId) => changeSets.summary(sessionId),
     get(sessionId) {
       const row = context.records.get(sessionId);
       return row ? toWorkspace(row) : undefined;

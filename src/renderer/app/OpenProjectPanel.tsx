@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type RefObject } from 'react';
-import type { Store } from '../state/store.ts';
+import type { AppStore } from '../state/store.ts';
 
-export function OpenProjectPanel({ store, pathInput }: { store: Store; pathInput: RefObject<HTMLInputElement | null> }) {
+export function OpenProjectPanel({ store, pathInput }: { store: AppStore; pathInput: RefObject<HTMLInputElement | null> }) {
   const [path, setPath] = useState('');
   const [isOpening, setOpening] = useState(false);
   const desktop = store.connection.api.desktop;

@@ -20,15 +20,15 @@ function fakeAgent(dir: string, name: string, options: { version?: string; body?
 }
 
 /** A catalog over a real data dir, seeing only the environment the test gives it. */
-function catalogOn(env: NodeJS.ProcessEnv, dataDir = tempDir('boo-data-')): { catalog: AgentCatalog; published: AppEventType[] } {
+function catalogOn(env: NodeJS.ProcessEnv, dataDir = tempDir('boo-data-')): { catalog: AgentCatalog; published: AppEventType[]; close: () => Promise<void> } {
   const core = testCore({ dataDir });
   const settings = createSettingsService({ store: core.store, unitOfWork: createUnitOfWork(core.store, core.events) });
   const published: AppEventType[] = [];
   core.subscribe({ afterSeq: 0 }, (message) => {
     if (message.kind === 'event') published.push(message.event.type);
   });
-  const catalog = createAgentCatalog({ settings, env, publish: (drafts) => core.events.publish(drafts) });
-  return { catalog, published };
+  const catalog = createAgentCatalog({ settings, env });
+  return { catalog, published, close: () => core.close() };
 }
 
 function isGone(pid: number): boolean {
@@ -148,6 +148,7 @@ describe('agent catalog', () => {
       },
     });
     expect(first.published).toEqual(['app.settings.changed', 'agent.catalog.changed']);
+    await first.close();
     const second = catalogOn({ PATH: bin }, dataDir);
     expect((await second.catalog.list()).at(-1)).toMatchObject({ id: 'mine', source: 'custom', resolvedPath: mine });
   });
@@ -166,7 +167,7 @@ describe('agent catalog', () => {
         command,
         args: ['serve', '--stdio'],
         env: { PATH: bin, HOME: '/home/someone', SHARED: 'agent', OWN: '1' },
-        quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true },
+        quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true, acceptsAlwaysOptions: true },
       },
     });
   });
@@ -220,18 +221,18 @@ describe('agent catalog', () => {
     expect((await catalog.list()).some((agent) => agent.id === 'mine')).toBe(false);
   });
 
-  test('quirks: gemini gets no readTextFile and no session/load, codex starts in full-access, qwen gets the defaults', async () => {
+  test('quirks: gemini gets no readTextFile, no session/load and no "always" answers; codex starts in full-access; qwen gets the defaults', async () => {
     const bin = tempDir();
     for (const name of ['gemini', 'codex-acp', 'qwen']) fakeAgent(bin, name);
     const { catalog } = catalogOn({ PATH: bin });
     expect(await catalog.resolve('gemini')).toMatchObject({
       ok: true,
-      value: { args: ['--acp'], quirks: { advertiseReadTextFile: false, trustLoadSession: false, initialModeId: null } },
+      value: { args: ['--acp'], quirks: { advertiseReadTextFile: false, trustLoadSession: false, initialModeId: null, acceptsAlwaysOptions: false } },
     });
     expect(await catalog.resolve('codex')).toMatchObject({ ok: true, value: { quirks: { initialModeId: 'full-access', advertiseReadTextFile: true } } });
     expect(await catalog.resolve('qwen')).toMatchObject({
       ok: true,
-      value: { quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true } },
+      value: { quirks: { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true, acceptsAlwaysOptions: true } },
     });
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { descendants, groupMembers, isAlive, waitForGroupGone } from '../../fixtures/processes.ts';
+import { descendants, groupMembers, isAlive, killGroup, waitForGroupGone } from '../../fixtures/processes.ts';
 import { testCore } from '../../helpers/core.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
 
@@ -39,7 +39,33 @@ describe('orphaned agents', () => {
     }
   });
 
-  test('a core starting next to a live core leaves that core\'s agents alone', async () => {
+  test('a terminal an agent opened is reaped by the next core after its core was killed', async () => {
+    const dataDir = tempDir();
+    const cwd = tempDir();
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'test/fixtures/core-terminal-child.ts', dataDir, cwd], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const terminalPid = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /TERMINAL_PID (\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`core child exited early with ${code}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    try {
+      // The terminal leads its own process group, so the core's death leaves it running.
+      expect(isAlive(terminalPid)).toBe(true);
+      const next = testCore({ dataDir });
+      expect(next.agents.reapedAtStart).toContain(terminalPid);
+      expect(await waitForGroupGone(terminalPid, 5_000)).toBe(true);
+    } finally {
+      await killGroup(terminalPid, 100);
+    }
+  });
+
+  test('a second core cannot open a folder a live core owns, and the owner\'s agents are left alone', async () => {
     const dataDir = tempDir();
     const cwd = tempDir();
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'test/fixtures/core-child.ts', dataDir, cwd], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -50,8 +76,7 @@ describe('orphaned agents', () => {
           if (match) resolve(Number(match[1]));
         });
       });
-      const other = testCore({ dataDir });
-      expect(other.agents.reapedAtStart).toEqual([]);
+      expect(() => testCore({ dataDir })).toThrow(new RegExp(`in use by .*\\(pid ${child.pid}\\)`));
       expect(groupMembers(agentPid).length).toBeGreaterThan(0);
     } finally {
       child.kill('SIGKILL');

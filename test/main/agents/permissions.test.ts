@@ -1,3 +1,5 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import type { PermissionOption, ToolCallSnapshot } from '../../../src/shared/agents.ts';
 import type { AppEvent } from '../../../src/shared/contract.ts';
@@ -5,6 +7,10 @@ import { createPermissionBroker, type PermissionAsk, type PermissionBroker } fro
 import { createUnitOfWork } from '../../../src/main/store/index.ts';
 import { createEventBus } from '../../../src/main/events/index.ts';
 import { openStore, type Store } from '../../../src/main/store/index.ts';
+import { scriptedAgentCommand, type Scenario } from '../../fixtures/scripted-acp-agent.ts';
+import { reports } from '../../helpers/agents.ts';
+import { assistantText, sendAndWait, setupChat, unwrap } from '../../helpers/chats.ts';
+import { testCore } from '../../helpers/core.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
 
 interface AuditRow {
@@ -180,11 +186,98 @@ describe('permission broker', () => {
     expect(broker.list()).toEqual([]);
   });
 
+  test('for an agent that refuses "always", an always answer is sent as the once-option, with a notice, and remembered for the agent session', async () => {
+    const { broker, events, store } = setup();
+    const offered: readonly PermissionOption[] = [
+      { optionId: 'proceed-always', name: 'Allow for this session', kind: 'allow_always' },
+      { optionId: 'proceed-once', name: 'Allow once', kind: 'allow_once' },
+      { optionId: 'cancel', name: 'Reject', kind: 'reject_once' },
+    ];
+    const gemini = ask({ agentId: 'gemini', options: offered, sessionId: 'session-1', isAlwaysRefused: true });
+    const first = broker.request(gemini);
+    broker.answer(onlyPendingId(broker), 'proceed-always');
+    expect(await first).toEqual({ outcome: 'selected', optionId: 'proceed-once', notice: expect.stringContaining('"Allow once"') });
+    expect(events.filter((event) => event.type === 'agent.permission.requested')).toHaveLength(1);
+
+    const again = await broker.request(gemini);
+    expect(again).toEqual({ outcome: 'selected', optionId: 'proceed-once', notice: expect.stringContaining('as you chose "always"') });
+    expect(events.filter((event) => event.type === 'agent.permission.requested')).toHaveLength(1);
+    expect(broker.list()).toEqual([]);
+    const audited = store.db.prepare('SELECT outcome FROM permission_audit ORDER BY requested_at').pluck().all() as string[];
+    expect(audited.map((outcome) => JSON.parse(outcome) as unknown)).toEqual([
+      { outcome: 'selected', optionId: 'proceed-once' },
+      { outcome: 'selected', optionId: 'proceed-once' },
+    ]);
+
+    // Another request, or the same one in another agent session, is asked again.
+    void broker.request({ ...gemini, title: 'Run rm -rf build' });
+    void broker.request({ ...gemini, sessionId: 'session-2' });
+    expect(broker.list()).toHaveLength(2);
+  });
+
+  test('an agent that takes "always" itself gets the always-option as chosen, and nothing is remembered', async () => {
+    const { broker } = setup();
+    const offered: readonly PermissionOption[] = [
+      { optionId: 'once', name: 'Allow once', kind: 'allow_once' },
+      { optionId: 'always', name: 'Always allow', kind: 'allow_always' },
+    ];
+    const qwen = ask({ options: offered, sessionId: 'session-1' });
+    const first = broker.request(qwen);
+    broker.answer(onlyPendingId(broker), 'always');
+    expect(await first).toEqual({ outcome: 'selected', optionId: 'always' });
+    void broker.request(qwen);
+    expect(broker.list()).toHaveLength(1);
+  });
+
   test('dispose cancels everything pending as agent-exited, and later requests at once', async () => {
     const { broker } = setup();
     const pending = broker.request(ask());
     broker.dispose();
     expect(await pending).toEqual({ outcome: 'cancelled', reason: 'agent-exited' });
     expect(await broker.request(ask())).toEqual({ outcome: 'cancelled', reason: 'agent-exited' });
+  });
+});
+
+describe('an agent that refuses "always" (the gemini preset)', () => {
+  /** The scripted agent installed as `gemini` on the core's PATH, so the catalog gives it gemini's quirks. */
+  function geminiCore(scenario: Scenario) {
+    const bin = tempDir();
+    const { command, args, env } = scriptedAgentCommand(scenario);
+    const launcher = join(bin, 'gemini');
+    // gemini is launched as `gemini --acp`; the scripted agent takes its scenario from the environment.
+    writeFileSync(launcher, `#!/bin/sh\nexec ${[command, ...args].map((part) => `'${part}'`).join(' ')}\n`);
+    chmodSync(launcher, 0o755);
+    return testCore({ env: { ...process.env, ...env, PATH: `${bin}:${process.env['PATH'] ?? ''}` } });
+  }
+
+  test('the user\'s "always" reaches it as "allow once", the write happens, and the same request later is allowed without asking, with a notice in the chat', async () => {
+    const refusal = 'Cannot enable privileged approval modes in an untrusted folder';
+    const core = geminiCore({
+      refuseAlways: refusal,
+      default: { steps: [{ type: 'permission', toolCallId: 'write-1', title: 'WriteFile notes.md', kind: 'edit', alwaysFirst: true }, { type: 'text', text: 'wrote it' }] },
+    });
+    const asked: string[] = [];
+    core.subscribe({ afterSeq: 0 }, (message) => {
+      if (message.kind !== 'event' || message.event.type !== 'agent.permission.requested') return;
+      const request = message.event.request;
+      asked.push(request.id);
+      const always = request.options.find((option) => option.kind === 'allow_always');
+      void core.api.call('permissions.answer', { requestId: request.id, optionId: always?.optionId });
+    });
+    const { chatId } = await setupChat(core, {}, { agentId: 'gemini' });
+    const first = await sendAndWait(core, chatId, 'write the notes');
+    const second = await sendAndWait(core, chatId, 'write them again');
+    for (const turn of [first, second]) {
+      expect(turn).toMatchObject({ state: 'completed', agentId: 'gemini' });
+      const text = assistantText(core, chatId, turn.id);
+      expect(reports(text, 'permission')).toEqual([{ outcome: 'allowed', optionId: 'allow-once' }]);
+      expect(text).toContain('wrote it');
+      expect(text).not.toContain(refusal);
+    }
+    expect(asked).toHaveLength(1);
+    const notices = unwrap(core.turns.view(chatId))
+      .messages.flatMap((message) => message.parts)
+      .flatMap((part) => (part.kind === 'notice' ? [part.message] : []));
+    expect(notices).toEqual([expect.stringContaining('"Allow once"'), expect.stringContaining('as you chose "always"')]);
   });
 });

@@ -69,7 +69,7 @@ describe('sessions work in their own worktree', () => {
     const archived = unwrap(await core.api.call('sessions.archive', { sessionId, confirm: true }));
     expect(archived.archivedAt).not.toBeNull();
     expect(existsSync(cwd)).toBe(false);
-    expect(await core.api.call('chats.send', { chatId, text: 'hi' })).toMatchObject({ ok: false, error: { kind: 'invalid-arguments' } });
+    expect(await core.api.call('chats.send', { chatId, text: 'hi' })).toMatchObject({ ok: false, error: { kind: 'invalid-state' } });
     const restored = unwrap(await core.api.call('sessions.restore', { sessionId }));
     expect(restored.archivedAt).toBeNull();
     expect(readFileSync(join(restored.cwd, 'draft.md'), 'utf8')).toBe('unapplied work\n');

@@ -32,5 +32,17 @@ describe('history', () => {
     const view = unwrap(await core.api.call('chats.get', { chatId }));
     expect(view.messages.map((message) => message.ordinal)).toEqual(Array.from({ length: 50 }, (_, i) => 19_951 + i));
     expect(view.hasOlder).toBe(true);
+
+    // And forward again from the first, as a window that let newer pages go reads them back.
+    const forward: number[] = [];
+    let after = 0;
+    for (;;) {
+      const page = unwrap(await core.api.call('chats.history', { chatId, after, limit: 500 }));
+      forward.push(...page.messages.map((message) => message.ordinal));
+      expect(page.hasOlder).toBe(after > 0);
+      if (!page.hasNewer) break;
+      after = page.messages.at(-1)?.ordinal ?? after;
+    }
+    expect(forward).toEqual(seen);
   });
 });

@@ -1,22 +1,28 @@
-// The ACP backend: one warm child process per (chat, agent). It spawns the agent in its own
-// process group, does `initialize` + `session/new` (or resumes the stored session) once, then
-// runs `session/prompt` per turn. It serves the agent's requests itself: permissions through
-// the broker, files confined to the working directory, terminals as real processes, and
-// method-not-found for anything else, so an agent's side request never hangs a turn.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The ACP backend: one warm child process per (chat, agent). It starts the agent (agentProcess)
+// and does the handshake (handshake) once, then runs `session/prompt` per turn, serving the
+// agent's own requests (clientHandlers). Stop always wins: a turn stopped while the agent is
+// still starting ends at once and the half-started process group is killed; one stopped while
+// its mode or model is being set never sends its prompt; one stopped while the agent answers
+// gets `session/cancel`, and the process is stopped only if the agent ignores that.
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as acp from '@agentclientprotocol/sdk/unstable';
-import type { AgentEvent, PermissionOption, ProcessState, SessionOrigin } from '../../../shared/agents.ts';
+import type { AgentEvent, PermissionOption, SessionOrigin } from '../../../shared/agents.ts';
 import { fail, ok, type Result } from '../../../shared/contract.ts';
-import type { AgentBackend, BackendCapabilities, BackendStateChange, ExitInfo, TurnInput, TurnOutcome } from '../backend.ts';
+import type { DisposableStore } from '../../lifecycle/index.ts';
+import { promptBlocks } from '../promptContent.ts';
+import type { AgentBackend, BackendCapabilities, ExitInfo, TurnInput, TurnOutcome } from '../backend.ts';
+import { createBackendBase, turnEnded, type OpenedSession, type StartAttempt } from '../backendBase.ts';
 import type { AgentLaunchSpec } from '../catalog/index.ts';
 import type { PermissionBroker } from '../permissions/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
-import { signalProcessGroup, stopProcessGroup } from '../processTree.ts';
-import { createUpdateMapper, type UpdateMapper } from './mapUpdate.ts';
-import { createTerminalHost, type TerminalHost } from './terminalHost.ts';
-import { createWorkspaceFs, type WorkspaceFs } from './workspaceFs.ts';
+import { launchAgentProcess, type AgentProcess } from './agentProcess.ts';
+import { createClientApp } from './clientHandlers.ts';
+import { errorText } from './errors.ts';
+import { handshake, type Handshake } from './handshake.ts';
+import { createUpdateMapper, toConfigOption, type UpdateMapper } from './mapUpdate.ts';
+import { createTerminalHost } from './terminalHost.ts';
+import { createWorkspaceFs } from './workspaceFs.ts';
 
 export const acpTimings = {
   /**
@@ -31,14 +37,18 @@ export const acpTimings = {
    * has not answered after 10 s is wedged: it is stopped and the turn ends as cancelled.
    */
   cancelGraceMs: 10_000,
+  /**
+   * A turn is announced `busy` once its first update has been handed on, or after this if the
+   * agent is silent: work done while a warm agent computes its first answer (~0.2 ms for the
+   * scripted agent, 4–60 ms for real ones) competes with it for the CPU and delays that answer.
+   */
+  busyAnnounceMs: 10,
 } as const;
 
 /** How long a closed connection waits for the process exit that usually follows it. */
 const exitAfterCloseMs = 1_000;
 
 export const acpLimits = {
-  /** Bytes of stderr kept to explain a crash or a handshake timeout. */
-  stderrTailBytes: 8_192,
   /** One ACP message larger than this closes the connection instead of exhausting memory. */
   maxMessageBytes: 64 * 1024 * 1024,
 } as const;
@@ -58,311 +68,223 @@ export interface AcpBackendOptions {
   readonly onSession: (sessionId: string) => void;
 }
 
+/** The running process and its connection; `owner` holds both and everything they started. */
+interface Live {
+  readonly process: AgentProcess;
+  readonly connection: acp.ClientConnection;
+  readonly owner: DisposableStore;
+}
+
 interface RunningTurn {
   readonly onEvent: (event: AgentEvent) => void;
   readonly mapper: UpdateMapper;
+  /** Aborted when the turn is stopped or ends: its permission prompts and setting requests end too. */
   readonly abort: AbortController;
   isCancelRequested: boolean;
-}
-
-interface Spawned {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly connection: acp.ClientConnection;
-  readonly exited: Promise<ExitInfo>;
-  readonly exitListeners: Set<(exit: ExitInfo) => void>;
-  readonly fs: WorkspaceFs;
-  readonly terminals: TerminalHost;
+  /** Until the prompt is sent, a stop needs no session/cancel: the prompt is simply never sent. */
+  isPromptSent: boolean;
+  isBusyAnnounced: boolean;
+  stopBusyTimer: () => void;
+  stopCancelTimer: () => void;
 }
 
 export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
   const timings = { ...acpTimings, ...options.timings };
   const { spec, chatId, agentId } = options;
-  const listeners = new Set<(change: BackendStateChange) => void>();
-  let state: ProcessState = 'stopped';
-  let live: Spawned | undefined;
+  let live: Live | undefined;
   let sessionId: string | undefined = undefined;
   let storedSessionId = options.storedSessionId;
   let originForNextTurn: SessionOrigin = 'warm';
   let capabilities: BackendCapabilities | null = null;
   let configOptions: acp.SessionConfigOption[] = [];
   let turn: RunningTurn | undefined;
-  let starting: Promise<Result<{ sessionId: string; origin: SessionOrigin }>> | undefined;
   let isLoadingSession = false;
   // usage_update carries the session's cumulative cost; a turn's cost is the difference.
   let sessionCost: { amount: number; currency: string } | null = null;
-  let isStopping = false;
-  let stderrTail = '';
-  let lastExit: ExitInfo | null = null;
   // Session-level updates sent between turns (commands after session/new, say) wait here and
   // open the next turn, so nothing the agent announced is lost.
   const between = new Map<string, AgentEvent>();
+  const onUnknownUpdate = (kind: string) => options.log(`${spec.name}: ignored unknown session update "${kind}"`);
+  const betweenMapper = createUpdateMapper(onUnknownUpdate);
+  const base = createBackendBase({ name: spec.name, pid: () => live?.process.pid ?? null, open, stop: stopProcess, log: options.log });
 
-  function setState(next: ProcessState): void {
-    state = next;
-    const change: BackendStateChange = { state: next, pid: live?.pid ?? null, exit: next === 'crashed' ? lastExit : null };
-    for (const listener of listeners) listener(change);
-  }
-
-  function describeExit(exit: ExitInfo): string {
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    return `${spec.name} ${how}.${exit.stderrTail ? ` Last output:\n${exit.stderrTail.trimEnd()}` : ''}`;
-  }
-
-  async function start(): Promise<Result<{ sessionId: string; origin: SessionOrigin }>> {
-    isStopping = false;
-    stderrTail = '';
-    setState('starting');
-    const launched = await launch();
-    if (!launched.ok) {
-      setState('stopped');
-      return launched;
-    }
-    live = launched.value;
-    setState('starting'); // again, now with the pid
-    const current = launched.value;
-    const handshake = await withDeadline(handshakeSteps(current), timings.handshakeTimeoutMs, current.exited);
-    if (handshake.kind === 'exited') return fail('agent-crashed', `${describeExit(handshake.exit)}`);
-    if (handshake.kind === 'timeout') {
-      await stopProcess();
-      return fail(
-        'handshake-timeout',
-        `${spec.name} did not finish starting (initialize and session/new) within ${Math.round(timings.handshakeTimeoutMs / 1000)} s.${stderrTail ? ` Last output:\n${stderrTail.trimEnd()}` : ''}`,
-      );
-    }
-    const result = handshake.value;
-    if (!result.ok) {
-      await stopProcess();
-      return result;
-    }
-    setState('ready');
-    return result;
-  }
-
-  async function launch(): Promise<Result<Spawned>> {
-    let child: ChildProcess;
-    try {
-      child = spawn(spec.command, [...spec.args], {
+  async function open(attempt: StartAttempt): Promise<Result<OpenedSession>> {
+    base.setState('starting');
+    const launched = await launchAgentProcess({
+      spec,
+      cwd: options.cwd,
+      owner: attempt.owner,
+      pidRegistry: options.pidRegistry,
+      chatId,
+      agentId,
+      stopGraceMs: timings.stopGraceMs,
+      log: options.log,
+    });
+    if (!launched.ok) return launched;
+    const agent = launched.value;
+    const current: Live = { process: agent, connection: connect(agent, attempt.owner), owner: attempt.owner };
+    live = current;
+    agent.onExit((exit) => onExit(current, exit));
+    base.setState('starting'); // again, now with the pid
+    const opened = await withDeadline(
+      handshake({
+        connection: current.connection,
+        spec,
         cwd: options.cwd,
-        env: { ...spec.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        // Own process group: agents run as wrapper + child, and only a group kill stops both.
-        detached: true,
-      });
-    } catch (error) {
-      return fail('agent-not-installed', `${spec.name} could not be started: ${String(error)}`);
+        storedSessionId,
+        onSessionOpened: (id, origin) => {
+          if (id !== sessionId && origin === 'new') sessionCost = null;
+          sessionId = id;
+        },
+        onLoading: (isLoading) => {
+          isLoadingSession = isLoading;
+        },
+      }),
+      { timeoutMs: timings.handshakeTimeoutMs, exited: agent.exited, signal: attempt.signal },
+    );
+    switch (opened.kind) {
+      case 'aborted':
+        return fail('cancelled', `The turn was cancelled while ${spec.name} was starting.`);
+      case 'exited':
+        return fail('agent-crashed', base.describeExit(opened.exit));
+      case 'timeout': {
+        const output = agent.stderrTail();
+        return fail(
+          'handshake-timeout',
+          `${spec.name} did not finish starting (initialize and session/new) within ${Math.round(timings.handshakeTimeoutMs / 1000)} s.${output ? ` Last output:\n${output.trimEnd()}` : ''}`,
+        );
+      }
+      case 'done':
+        break;
     }
-    const pid = await new Promise<number | Error>((resolve) => {
-      child.once('error', (error) => resolve(error));
-      child.once('spawn', () => resolve(child.pid ?? new Error('no pid')));
-    });
-    if (pid instanceof Error) {
-      return fail('agent-not-installed', `${spec.name} could not be started (${spec.command}): ${pid.message}`);
-    }
-    options.pidRegistry.register(pid, { command: [spec.command, ...spec.args].join(' '), chatId, agentId });
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-acpLimits.stderrTailBytes);
-    });
-    // Writing to an agent that already died raises EPIPE here; the exit handler reports it.
-    child.stdin?.on('error', () => undefined);
-    const exitListeners = new Set<(exit: ExitInfo) => void>();
-    const exited = new Promise<ExitInfo>((resolve) => {
-      child.once('exit', (code, signal) => {
-        const exit = onExit(pid, code, signal);
-        for (const listener of exitListeners) listener(exit);
-        resolve(exit);
-      });
-    });
-    if (!child.stdin || !child.stdout) return fail('internal', 'The agent was started without pipes.');
+    if (!opened.value.ok) return opened.value;
+    accept(opened.value.value);
+    base.setState('ready');
+    return ok({ sessionId: opened.value.value.sessionId, origin: opened.value.value.origin });
+  }
+
+  function connect(agent: AgentProcess, owner: DisposableStore): acp.ClientConnection {
     const stream = acp.ndJsonStream(
-      Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
-      Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
+      Writable.toWeb(agent.stdin) as WritableStream<Uint8Array>,
+      Readable.toWeb(agent.stdout) as ReadableStream<Uint8Array>,
       { maxMessageBytes: acpLimits.maxMessageBytes },
     );
-    const fs = createWorkspaceFs(options.cwd, { log: options.log });
-    const terminals = createTerminalHost({ root: options.cwd, env: spec.env });
-    const connection = clientApp(fs, terminals).connect(stream);
-    return ok({ child, pid, connection, exited, exitListeners, fs, terminals });
+    const terminals = createTerminalHost({
+      root: options.cwd,
+      env: spec.env,
+      // Terminals are process groups of our own: a killed core's are reaped at the next start.
+      onSpawn: (terminal) => options.pidRegistry.register(terminal.pid, { command: terminal.command, chatId, agentId }),
+      onExit: (terminal) => options.pidRegistry.unregister(terminal.pid),
+    });
+    owner.add(() => terminals.disposeAll());
+    const connection = createClientApp({
+      name: spec.name,
+      fs: createWorkspaceFs(options.cwd, { log: options.log }),
+      terminals,
+      log: options.log,
+      onUpdate,
+      requestPermission,
+    }).connect(stream);
+    owner.add(() => connection.close());
+    return connection;
   }
 
-  function onExit(pid: number, code: number | null, signal: NodeJS.Signals | null): ExitInfo {
-    const exit: ExitInfo = { code, signal, stderrTail };
-    lastExit = exit;
-    // The spawned pid is gone, but a wrapper's agent may still hold the pipes: end the group.
-    signalProcessGroup(pid, 'SIGKILL');
-    options.pidRegistry.unregister(pid);
-    const ended = live;
-    live = undefined;
-    sessionId = undefined;
-    ended?.connection.close();
-    void ended?.terminals.disposeAll();
-    options.permissions.cancelWhere({ chatId, agentId }, 'agent-exited');
-    setState(isStopping ? 'stopped' : 'crashed');
-    return exit;
-  }
-
-  async function handshakeSteps(current: Spawned): Promise<Result<{ sessionId: string; origin: SessionOrigin }>> {
-    let init: acp.InitializeResponse;
-    try {
-      init = await current.connection.agent.request(acp.methods.agent.initialize, {
-        protocolVersion: acp.PROTOCOL_VERSION,
-        clientCapabilities: {
-          fs: { readTextFile: spec.quirks.advertiseReadTextFile, writeTextFile: true },
-          terminal: true,
-        },
-        clientInfo: { name: 'BooCode', version: '0.1.0' },
-      });
-    } catch (error) {
-      return fail('agent-error', `${spec.name} refused initialize: ${errorText(error)}`);
-    }
-    const canResume = init.agentCapabilities?.sessionCapabilities?.resume != null;
-    const canLoad = init.agentCapabilities?.loadSession === true && spec.quirks.trustLoadSession;
-    let opened: { id: string; origin: SessionOrigin; modes: acp.SessionModeState | null | undefined; config: acp.SessionConfigOption[] | null | undefined } | undefined;
-    const notices: string[] = [];
-    const previous = storedSessionId;
-    if (previous && canResume) {
-      try {
-        const resumed = await current.connection.agent.request(acp.methods.agent.session.resume, { sessionId: previous, cwd: options.cwd, mcpServers: [] });
-        opened = { id: previous, origin: 'resumed', modes: resumed.modes, config: resumed.configOptions };
-      } catch (error) {
-        notices.push(`${spec.name} could not resume the previous session (${errorText(error)}); started a new one.`);
-      }
-    } else if (previous && canLoad) {
-      isLoadingSession = true;
-      try {
-        const loaded = await current.connection.agent.request(acp.methods.agent.session.load, { sessionId: previous, cwd: options.cwd, mcpServers: [] });
-        opened = { id: previous, origin: 'loaded', modes: loaded.modes, config: loaded.configOptions };
-      } catch (error) {
-        notices.push(`${spec.name} could not load the previous session (${errorText(error)}); started a new one.`);
-      } finally {
-        isLoadingSession = false;
-      }
-    } else if (previous) {
-      notices.push(`${spec.name} cannot resume sessions, so this turn starts a new session without the earlier context.`);
-    }
-    if (!opened) {
-      try {
-        const created = await current.connection.agent.request(acp.methods.agent.session.new, { cwd: options.cwd, mcpServers: [] });
-        opened = { id: created.sessionId, origin: 'new', modes: created.modes, config: created.configOptions };
-      } catch (error) {
-        return fail('agent-error', `${spec.name} could not start a session: ${errorText(error)}`);
-      }
-    }
-    if (opened.id !== sessionId && opened.origin === 'new') sessionCost = null;
-    sessionId = opened.id;
-    storedSessionId = opened.id;
+  function accept(opened: Handshake): void {
+    storedSessionId = opened.sessionId;
     originForNextTurn = opened.origin;
-    configOptions = opened.config ?? [];
-    capabilities = {
-      canResume,
-      canLoad,
-      modes: opened.modes?.availableModes.map((mode) => ({ id: mode.id, name: mode.name })) ?? [],
-      currentModeId: opened.modes?.currentModeId ?? null,
-    };
-    for (const message of notices) between.set(`notice:${message}`, { kind: 'notice', level: 'warning', message });
+    configOptions = opened.configOptions;
+    capabilities = opened.capabilities;
+    for (const message of opened.notices) between.set(`notice:${message}`, { kind: 'notice', level: 'warning', message });
     if (capabilities.modes.length > 0) {
       between.set('mode', { kind: 'mode', modeId: capabilities.currentModeId ?? '', available: capabilities.modes.map((mode) => ({ ...mode })) });
     }
-    const initialMode = spec.quirks.initialModeId;
-    if (initialMode && capabilities.currentModeId !== initialMode && capabilities.modes.some((mode) => mode.id === initialMode)) {
-      await setMode(current, initialMode);
-    }
-    options.onSession(opened.id);
-    return ok({ sessionId: opened.id, origin: opened.origin });
+    between.set('capabilities', { kind: 'capabilities', canTakeImages: capabilities.canTakeImages });
+    if (configOptions.length > 0) between.set('config', { kind: 'config-options', options: configOptions.map(toConfigOption) });
+    options.onSession(opened.sessionId);
   }
 
-  async function setMode(current: Spawned, modeId: string): Promise<string | undefined> {
-    if (!sessionId) return 'no session';
-    try {
-      await current.connection.agent.request(acp.methods.agent.session.setMode, { sessionId, modeId });
-      if (capabilities) capabilities = { ...capabilities, currentModeId: modeId };
-      return undefined;
-    } catch (error) {
-      return errorText(error);
-    }
-  }
-
-  async function applyTurnSettings(current: Spawned, input: TurnInput, emit: (event: AgentEvent) => void): Promise<void> {
-    if (input.modeId && capabilities?.currentModeId !== input.modeId) {
-      if (!capabilities?.modes.some((mode) => mode.id === input.modeId)) {
-        emit({ kind: 'notice', level: 'warning', message: `${spec.name} has no mode "${input.modeId}"; the turn runs in its current mode.` });
-      } else {
-        const problem = await setMode(current, input.modeId);
-        if (problem) emit({ kind: 'notice', level: 'warning', message: `Could not switch ${spec.name} to mode "${input.modeId}": ${problem}` });
-        else emit({ kind: 'mode', modeId: input.modeId, available: null });
-      }
-    }
-    if (input.model && sessionId) {
-      const modelOption = configOptions.find((option) => option.category === 'model');
-      if (!modelOption) {
-        emit({ kind: 'notice', level: 'warning', message: `${spec.name} does not offer a model choice; the turn uses its default model.` });
-      } else {
-        try {
-          const answer = await current.connection.agent.request(acp.methods.agent.session.setConfigOption, {
-            sessionId,
-            configId: modelOption.id,
-            value: input.model,
-          });
-          configOptions = answer.configOptions ?? configOptions;
-        } catch (error) {
-          emit({ kind: 'notice', level: 'warning', message: `Could not select model "${input.model}": ${errorText(error)}` });
-        }
-      }
-    }
+  function onExit(current: Live, exit: ExitInfo): void {
+    base.recordExit(exit);
+    if (live !== current) return; // a process already replaced; its end changes nothing now
+    live = undefined;
+    sessionId = undefined;
+    void current.owner.dispose();
+    options.permissions.cancelWhere({ chatId, agentId }, 'agent-exited');
+    base.setState(current.process.isStopping() ? 'stopped' : 'crashed');
   }
 
   async function prompt(input: TurnInput, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<Result<TurnOutcome>> {
-    const ensured = await ensureSession();
+    // A warm session is used as is: no await, so the prompt leaves in the same tick.
+    const ensured = warmSession() ?? (await ensureSession(signal));
     if (!ensured.ok) return ensured;
-    if (signal?.aborted) return fail('cancelled', 'The turn was cancelled before it reached the agent.');
+    if (signal?.aborted) return cancelledBeforePrompt();
     const current = live;
     const activeSession = sessionId;
-    if (!current || !activeSession) return fail('agent-crashed', lastExit ? describeExit(lastExit) : `${spec.name} stopped before the turn began.`);
+    if (!current || !activeSession) return fail('agent-crashed', stoppedBeforeTurn());
     const origin = originForNextTurn;
     originForNextTurn = 'warm';
     const costAtStart = sessionCost?.amount ?? 0;
     const running: RunningTurn = {
       onEvent,
-      mapper: createUpdateMapper((kind) => options.log(`${spec.name}: ignored unknown session update "${kind}"`)),
+      mapper: createUpdateMapper(onUnknownUpdate),
       abort: new AbortController(),
       isCancelRequested: false,
+      isPromptSent: false,
+      isBusyAnnounced: false,
+      stopBusyTimer: () => undefined,
+      stopCancelTimer: () => undefined,
     };
     turn = running;
     const onAbort = () => void cancel();
     signal?.addEventListener('abort', onAbort);
     try {
       const settingsNotices: AgentEvent[] = [];
-      if (input.modeId || input.model) await applyTurnSettings(current, input, (event) => settingsNotices.push(event));
+      if (input.modeId || input.model) {
+        await applyTurnSettings(current, activeSession, input, (event) => settingsNotices.push(event), running.abort.signal);
+        if (running.isCancelRequested) {
+          originForNextTurn = origin; // no turn ran on the session
+          return cancelledBeforePrompt();
+        }
+      }
+      running.isPromptSent = true;
+      const attached = promptBlocks(input.attachments, options.cwd, capabilities?.canTakeImages ?? false, options.spec.name);
+      for (const message of attached.refused) settingsNotices.push({ kind: 'notice', level: 'warning', message });
       const request = current.connection.agent.request(acp.methods.agent.session.prompt, {
         sessionId: activeSession,
-        prompt: [{ type: 'text', text: input.text }],
+        prompt: [
+          { type: 'text', text: input.text },
+          ...attached.blocks.map((block): acp.ContentBlock =>
+            block.kind === 'file' ? { type: 'resource_link', uri: block.uri, name: block.name } : { type: 'image', mimeType: block.mimeType, data: block.data },
+          ),
+        ],
       });
-      // Announced once the prompt is on its way, so subscribers' work never delays the agent;
-      // the agent's own updates can only arrive in a later tick, after these.
-      setState('busy');
-      for (const event of between.values()) onEvent(event);
-      between.clear();
+      const busyTimer = setTimeout(() => announceBusy(running), timings.busyAnnounceMs);
+      busyTimer.unref();
+      running.stopBusyTimer = () => clearTimeout(busyTimer);
+      if (between.size > 0) {
+        for (const event of between.values()) onEvent(event);
+        between.clear();
+      }
       for (const event of settingsNotices) onEvent(event);
-      const answer = await settleFirst(request, current.exitListeners);
+      const answer = await settleFirst(request, current.process);
       if (answer.kind === 'exited') {
         if (running.isCancelRequested) return ok({ stopReason: 'cancelled', origin, sessionId: activeSession, usage: null });
-        return fail('agent-crashed', describeExit(answer.exit));
+        return fail('agent-crashed', base.describeExit(answer.exit));
       }
       if (answer.kind === 'rejected') {
         // A closed connection with a live process (e.g. an oversized message) is as good as dead.
-        if (live !== current) return fail('agent-crashed', lastExit ? describeExit(lastExit) : `${spec.name} stopped.`);
+        if (live !== current) return fail('agent-crashed', stoppedBeforeTurn());
         if (current.connection.signal.aborted) {
           // stdout usually closes a moment before the exit event: wait for it to explain the end.
-          const exit = await Promise.race([current.exited, delay(exitAfterCloseMs).then(() => undefined)]);
-          if (exit) return running.isCancelRequested ? ok({ stopReason: 'cancelled', origin, sessionId: activeSession, usage: null }) : fail('agent-crashed', describeExit(exit));
+          const exit = await Promise.race([current.process.exited, delay(exitAfterCloseMs).then(() => undefined)]);
+          if (exit) return running.isCancelRequested ? ok({ stopReason: 'cancelled', origin, sessionId: activeSession, usage: null }) : fail('agent-crashed', base.describeExit(exit));
           await stopProcess();
           return fail('agent-crashed', `${spec.name} broke the protocol and was stopped: ${errorText(answer.error)}`);
         }
-        setState('idle');
+        base.setState('idle');
         return fail('agent-error', `${spec.name} failed the turn: ${errorText(answer.error)}`);
       }
-      setState('idle');
+      base.setState('idle');
       const tokens = answer.value.usage;
       const cost = sessionCost ? { amount: Math.max(0, sessionCost.amount - costAtStart), currency: sessionCost.currency } : null;
       return ok({
@@ -383,187 +305,199 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       });
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      running.stopBusyTimer();
+      running.stopCancelTimer();
       turn = undefined;
-      running.abort.abort();
+      running.abort.abort(turnEnded);
       options.permissions.cancelWhere({ chatId, agentId }, 'turn-cancelled');
     }
   }
 
-  async function ensureSession(): Promise<Result<{ sessionId: string; origin: SessionOrigin }>> {
-    if (live && sessionId && (state === 'ready' || state === 'idle' || state === 'busy')) {
-      return ok({ sessionId, origin: originForNextTurn });
+  /** Switches mode and model for the turn; a stop (`signal`) ends the wait for either at once. */
+  async function applyTurnSettings(current: Live, activeSession: string, input: TurnInput, emit: (event: AgentEvent) => void, signal: AbortSignal): Promise<void> {
+    if (input.modeId && capabilities?.currentModeId !== input.modeId) {
+      if (!capabilities?.modes.some((mode) => mode.id === input.modeId)) {
+        emit({ kind: 'notice', level: 'warning', message: `${spec.name} has no mode "${input.modeId}"; the turn runs in its current mode.` });
+      } else {
+        const modeId = input.modeId;
+        const switched = await untilAborted(current.connection.agent.request(acp.methods.agent.session.setMode, { sessionId: activeSession, modeId }), signal);
+        if (switched.kind === 'aborted') return;
+        if (switched.kind === 'rejected') {
+          emit({ kind: 'notice', level: 'warning', message: `Could not switch ${spec.name} to mode "${modeId}": ${errorText(switched.error)}` });
+        } else {
+          if (capabilities) capabilities = { ...capabilities, currentModeId: modeId };
+          emit({ kind: 'mode', modeId, available: null });
+        }
+      }
     }
-    starting ??= start().finally(() => {
-      starting = undefined;
-    });
-    return starting;
+    if (!input.model) return;
+    const modelOption = configOptions.find((option) => option.category === 'model');
+    if (!modelOption) {
+      emit({ kind: 'notice', level: 'warning', message: `${spec.name} does not offer a model choice; the turn uses its default model.` });
+      return;
+    }
+    const selected = await untilAborted(
+      current.connection.agent.request(acp.methods.agent.session.setConfigOption, { sessionId: activeSession, configId: modelOption.id, value: input.model }),
+      signal,
+    );
+    if (selected.kind === 'value') {
+      configOptions = selected.value.configOptions ?? configOptions;
+      emit({ kind: 'config-options', options: configOptions.map(toConfigOption) });
+    }
+    else if (selected.kind === 'rejected') emit({ kind: 'notice', level: 'warning', message: `Could not select model "${input.model}": ${errorText(selected.error)}` });
+  }
+
+  function warmSession(): Result<OpenedSession> | undefined {
+    const state = base.state();
+    if (live && sessionId && (state === 'ready' || state === 'idle' || state === 'busy')) return ok({ sessionId, origin: originForNextTurn });
+    return undefined;
+  }
+
+  async function ensureSession(signal?: AbortSignal): Promise<Result<OpenedSession>> {
+    return warmSession() ?? base.start(signal);
   }
 
   async function cancel(): Promise<void> {
     const running = turn;
-    const current = live;
-    if (!running || !current || !sessionId || running.isCancelRequested) return;
+    if (!running || running.isCancelRequested) return;
     running.isCancelRequested = true;
     running.abort.abort();
     options.permissions.cancelWhere({ chatId, agentId }, 'turn-cancelled');
+    const current = live;
+    if (!running.isPromptSent || !current || !sessionId) return;
     await current.connection.agent.notify(acp.methods.agent.session.cancel, { sessionId }).catch(() => undefined);
-    const timer = setTimeout(() => {
-      if (turn === running) {
-        options.log(`${spec.name} did not stop within ${timings.cancelGraceMs} ms of session/cancel; stopping it.`);
-        void stopProcess();
-      }
-    }, timings.cancelGraceMs);
-    timer.unref();
-    void current.exited.finally(() => clearTimeout(timer));
+    if (turn !== running) return;
+    running.stopCancelTimer = current.owner.timeout(timings.cancelGraceMs, () => {
+      if (turn !== running) return;
+      options.log(`${spec.name} did not stop within ${timings.cancelGraceMs} ms of session/cancel; stopping it.`);
+      void stopProcess();
+    });
   }
 
   async function stopProcess(): Promise<void> {
-    const current = live;
-    if (!current) return;
-    isStopping = true;
-    current.child.stdin?.end();
-    if (!(await stopProcessGroup(current.pid, current.exited, timings.stopGraceMs))) {
-      options.log(`${spec.name}: processes of group ${current.pid} outlived SIGKILL`);
+    await live?.owner.dispose();
+  }
+
+  function onUpdate(params: acp.SessionNotification): void {
+    if (isLoadingSession || params.sessionId !== sessionId) return; // history replayed by session/load
+    const running = turn;
+    const mapper = running?.mapper ?? betweenMapper;
+    const event = mapper.map(params.update);
+    if (!event) return;
+    if (event.kind === 'usage' && event.usage.costAmount !== null) {
+      sessionCost = { amount: event.usage.costAmount, currency: event.usage.costCurrency ?? 'USD' };
     }
+    if (!running) {
+      between.set(event.kind === 'notice' ? `notice:${event.message}` : event.kind, event);
+      return;
+    }
+    running.onEvent(event);
+    announceBusy(running);
   }
 
-  function clientApp(fs: WorkspaceFs, terminals: TerminalHost): acp.ClientApp {
-    return acp
-      .client({ name: 'BooCode' })
-      .onNotification(acp.methods.client.session.update, ({ params }) => {
-        if (isLoadingSession || params.sessionId !== sessionId) return; // history replayed by session/load
-        const running = turn;
-        const mapper = running?.mapper ?? betweenMapper;
-        const event = mapper.map(params.update);
-        if (!event) return;
-        if (event.kind === 'usage' && event.usage.costAmount !== null) {
-          sessionCost = { amount: event.usage.costAmount, currency: event.usage.costCurrency ?? 'USD' };
-        }
-        if (running) running.onEvent(event);
-        else between.set(event.kind === 'notice' ? `notice:${event.message}` : event.kind, event);
-      })
-      .onRequest(acp.methods.client.session.requestPermission, async ({ params }) => {
-        const running = turn;
-        const call = running?.mapper.map({ sessionUpdate: 'tool_call_update', ...params.toolCall });
-        const outcome = await options.permissions.request(
-          {
-            chatId,
-            agentId,
-            title: params.toolCall.title ?? 'The agent asks for permission',
-            toolCall: call?.kind === 'tool-call' ? call.call : null,
-            options: params.options.map((option): PermissionOption => ({ optionId: option.optionId, name: option.name, kind: option.kind })),
-          },
-          running?.abort.signal,
-        );
-        return { outcome: outcome.outcome === 'selected' ? { outcome: 'selected', optionId: outcome.optionId } : { outcome: 'cancelled' } };
-      })
-      .onRequest(acp.methods.client.fs.readTextFile, async ({ params }) => {
-        const read = await fs.readTextFile(params.path, { line: params.line, limit: params.limit });
-        if (read.ok) return { content: read.value };
-        throw fsError(read.error.kind, read.error.message, params.path);
-      })
-      .onRequest(acp.methods.client.fs.writeTextFile, async ({ params }) => {
-        const written = await fs.writeTextFile(params.path, params.content);
-        if (written.ok) return {};
-        throw fsError(written.error.kind, written.error.message, params.path);
-      })
-      .onRequest(acp.methods.client.terminal.create, ({ params }) => {
-        const created = terminals.create({ command: params.command, args: params.args ?? [], cwd: params.cwd, env: params.env ?? [], outputByteLimit: params.outputByteLimit });
-        if (!created.ok) throw acp.RequestError.invalidParams(undefined, created.error.message);
-        return { terminalId: created.terminalId };
-      })
-      .onRequest(acp.methods.client.terminal.output, ({ params }) => {
-        const output = terminals.output(params.terminalId);
-        if (!output) throw acp.RequestError.resourceNotFound(params.terminalId);
-        return { output: output.output, truncated: output.truncated, exitStatus: output.exitStatus };
-      })
-      .onRequest(acp.methods.client.terminal.waitForExit, async ({ params }) => {
-        const waiting = terminals.waitForExit(params.terminalId);
-        if (!waiting) throw acp.RequestError.resourceNotFound(params.terminalId);
-        return await waiting;
-      })
-      .onRequest(acp.methods.client.terminal.kill, async ({ params }) => {
-        if (!(await terminals.kill(params.terminalId))) throw acp.RequestError.resourceNotFound(params.terminalId);
-        return {};
-      })
-      .onRequest(acp.methods.client.terminal.release, async ({ params }) => {
-        if (!(await terminals.release(params.terminalId))) throw acp.RequestError.resourceNotFound(params.terminalId);
-        return {};
-      })
-      .onRequest('*', ({ method }) => {
-        options.log(`${spec.name} sent an unsupported request "${method}"; answered method-not-found`);
-        throw acp.RequestError.methodNotFound(method);
-      })
-      .onNotification('*', ({ method }) => {
-        options.log(`${spec.name} sent an unsupported notification "${method}"; ignored`);
-      });
+  function announceBusy(running: RunningTurn): void {
+    if (running.isBusyAnnounced || turn !== running) return;
+    running.isBusyAnnounced = true;
+    running.stopBusyTimer();
+    base.setState('busy');
   }
 
-  const betweenMapper = createUpdateMapper((kind) => options.log(`${spec.name}: ignored unknown session update "${kind}"`));
+  async function requestPermission(params: acp.RequestPermissionRequest): Promise<acp.RequestPermissionResponse> {
+    const running = turn;
+    if (running) announceBusy(running);
+    const call = running?.mapper.map({ sessionUpdate: 'tool_call_update', ...params.toolCall });
+    const decision = await options.permissions.request(
+      {
+        chatId,
+        agentId,
+        title: params.toolCall.title ?? 'The agent asks for permission',
+        toolCall: call?.kind === 'tool-call' ? call.call : null,
+        options: params.options.map((option): PermissionOption => ({ optionId: option.optionId, name: option.name, kind: option.kind })),
+        sessionId: params.sessionId,
+        isAlwaysRefused: !spec.quirks.acceptsAlwaysOptions,
+      },
+      running?.abort.signal,
+    );
+    if (decision.notice) {
+      const notice: AgentEvent = { kind: 'notice', level: 'info', message: decision.notice };
+      if (running && turn === running) running.onEvent(notice);
+      else between.set(`notice:${decision.notice}`, notice);
+    }
+    return { outcome: decision.outcome === 'selected' ? { outcome: 'selected', optionId: decision.optionId } : { outcome: 'cancelled' } };
+  }
+
+  function cancelledBeforePrompt(): Result<TurnOutcome> {
+    return fail('cancelled', `The turn was cancelled before the prompt reached ${spec.name}.`);
+  }
+
+  function stoppedBeforeTurn(): string {
+    const exit = base.lastExit();
+    return exit ? base.describeExit(exit) : `${spec.name} stopped before the turn began.`;
+  }
 
   return {
     kind: 'acp',
-    state: () => state,
-    pid: () => live?.pid ?? null,
+    state: base.state,
+    pid: () => live?.process.pid ?? null,
     capabilities: () => capabilities,
     ensureSession,
     prompt,
     cancel,
-    async close() {
-      await stopProcess();
-      if (state !== 'stopped') setState('stopped');
-    },
-    onStateChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    close: base.close,
+    onStateChange: base.onStateChange,
   };
-}
-
-function fsError(kind: string, message: string, path: string): acp.RequestError {
-  if (kind === 'not-found') return acp.RequestError.resourceNotFound(path);
-  if (kind === 'outside-workspace') return acp.RequestError.invalidParams({ path }, message);
-  return acp.RequestError.internalError({ path }, message);
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof acp.RequestError) return error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
 }
 
 type Settled<T> = { kind: 'value'; value: T } | { kind: 'rejected'; error: unknown } | { kind: 'exited'; exit: ExitInfo };
 
-/**
- * Whichever comes first: the request's answer, or the process exit. A warm process serves
- * thousands of turns, so the exit listener is removed after each one instead of piling up
- * reactions on the one `exited` promise.
- */
-function settleFirst<T>(request: Promise<T>, exitListeners: Set<(exit: ExitInfo) => void>): Promise<Settled<T>> {
+/** Whichever comes first: the request's answer, or the process exit. */
+function settleFirst<T>(request: Promise<T>, process: AgentProcess): Promise<Settled<T>> {
   return new Promise((resolve) => {
-    const onExit = (exit: ExitInfo) => resolve({ kind: 'exited', exit });
-    exitListeners.add(onExit);
+    const stopListening = process.onExit((exit) => resolve({ kind: 'exited', exit }));
     request.then(
       (value) => resolve({ kind: 'value', value }),
       (error: unknown) => resolve({ kind: 'rejected', error }),
-    ).finally(() => exitListeners.delete(onExit));
+    ).finally(stopListening);
   });
 }
 
-type Deadline<T> = { kind: 'done'; value: T } | { kind: 'timeout' } | { kind: 'exited'; exit: ExitInfo };
+type Answered<T> = { kind: 'value'; value: T } | { kind: 'rejected'; error: unknown } | { kind: 'aborted' };
 
-async function withDeadline<T>(work: Promise<T>, timeoutMs: number, exited: Promise<ExitInfo>): Promise<Deadline<T>> {
+/** The request's answer, or `aborted` the moment `signal` aborts (the answer, if any, is dropped). */
+function untilAborted<T>(request: Promise<T>, signal: AbortSignal): Promise<Answered<T>> {
+  if (signal.aborted) return Promise.resolve({ kind: 'aborted' });
+  return new Promise((resolve) => {
+    const onAbort = () => resolve({ kind: 'aborted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+    request
+      .then(
+        (value) => resolve({ kind: 'value', value }),
+        (error: unknown) => resolve({ kind: 'rejected', error }),
+      )
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+type Deadline<T> = { kind: 'done'; value: T } | { kind: 'timeout' } | { kind: 'exited'; exit: ExitInfo } | { kind: 'aborted' };
+
+/** The work's result, unless the process exits, the deadline passes or the start is aborted first. */
+async function withDeadline<T>(work: Promise<T>, limits: { timeoutMs: number; exited: Promise<ExitInfo>; signal: AbortSignal }): Promise<Deadline<T>> {
+  if (limits.signal.aborted) return { kind: 'aborted' };
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Deadline<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+  let onAbort: () => void = () => undefined;
+  const stopped = new Promise<Deadline<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), limits.timeoutMs);
+    onAbort = () => resolve({ kind: 'aborted' });
+    limits.signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([
       work.then((value): Deadline<T> => ({ kind: 'done', value })),
-      exited.then((exit): Deadline<T> => ({ kind: 'exited', exit })),
-      timeout,
+      limits.exited.then((exit): Deadline<T> => ({ kind: 'exited', exit })),
+      stopped,
     ]);
   } finally {
     clearTimeout(timer);
+    limits.signal.removeEventListener('abort', onAbort);
   }
 }

@@ -2,7 +2,7 @@
 // (project node_modules/.bin, then PATH) and turned into a launch spec for the pool.
 import type { z } from 'zod';
 import { CustomAgentSchema, type AgentDescriptor, type AgentId, type CustomAgent } from '../../../shared/agents.ts';
-import { SettingsSchema, fail, ok, type AppEventDraft, type Result } from '../../../shared/contract.ts';
+import { SettingsSchema, fail, ok, type Result } from '../../../shared/contract.ts';
 import type { SettingsService } from '../../settings/index.ts';
 import { createVersionProbe, findExecutable, searchDirs } from './detect.ts';
 import { builtinPresets, defaultQuirks, quirksFor, type AgentPreset, type AgentQuirks } from './presets.ts';
@@ -29,8 +29,12 @@ export interface AgentCatalog {
   resolve(agentId: string, options?: { projectPath?: string }): Promise<Result<AgentLaunchSpec>>;
   /** Validates and stores a custom agent; its id must not be taken by a built-in or another custom agent. */
   add(agent: CustomAgent): Promise<Result<AgentDescriptor>>;
+  /** Replaces the custom agent with the same id, validated as add does; 'not-found' when there is none. */
+  update(agent: CustomAgent): Promise<Result<AgentDescriptor>>;
   /** Built-in agents cannot be removed ('invalid-arguments'); an unknown id is 'not-found'. */
   remove(agentId: AgentId): Result<{ removed: boolean }>;
+  /** What the catalog knows of an agent without looking for its executable. */
+  entry(agentId: string): { readonly id: string; readonly name: string; readonly protocol: 'acp' | 'opencode-server' } | undefined;
 }
 
 /** One entry of the catalog before detection, whatever its source. */
@@ -47,7 +51,6 @@ interface CatalogEntry {
 
 export function createAgentCatalog(deps: {
   settings: SettingsService;
-  publish: (drafts: readonly AppEventDraft[]) => void;
   env?: NodeJS.ProcessEnv;
 }): AgentCatalog {
   // Read at each use, so a change to process.env (a shell-env fix-up at start) is seen.
@@ -109,31 +112,61 @@ export function createAgentCatalog(deps: {
       if (builtinIds.has(added.id)) {
         return fail('invalid-arguments', `agents.add: id: "${added.id}" is a built-in agent; choose another id.`);
       }
-      // From here to the write nothing awaits, so two adds of one id cannot both pass this check.
-      const existing = deps.settings.get().customAgents;
-      if (existing.some((custom) => custom.id === added.id)) {
-        return fail('invalid-arguments', `agents.add: id: an agent with id "${added.id}" already exists.`);
-      }
-      const next = [...existing, added];
-      // Settings are validated on the way out: a list the schema refuses (too long) would read back
-      // as the default, dropping every custom agent. Refuse it here instead.
-      const checked = SettingsSchema.shape.customAgents.safeParse(next);
-      if (!checked.success) return fail('invalid-arguments', `agents.add: ${describeIssue(checked.error.issues[0])}`);
-      deps.settings.set({ customAgents: next });
-      deps.publish([{ type: 'agent.catalog.changed' }]);
+      // Checked and written in one transaction over the stored list, so two adds of one id cannot
+      // both pass and no add is lost to another.
+      const written = deps.settings.update(
+        'customAgents',
+        (existing) => {
+          if (existing.some((custom) => custom.id === added.id)) {
+            return fail('invalid-arguments', `agents.add: id: an agent with id "${added.id}" already exists.`);
+          }
+          const next = [...existing, added];
+          // Settings are validated on the way out: a list the schema refuses (too long) would read
+          // back as the default, dropping every custom agent. Refuse it here instead.
+          const checked = SettingsSchema.shape.customAgents.safeParse(next);
+          return checked.success ? ok(next) : fail('invalid-arguments', `agents.add: ${describeIssue(checked.error.issues[0])}`);
+        },
+        [{ type: 'agent.catalog.changed' }],
+      );
+      if (!written.ok) return written;
       return ok(await describe(fromCustom(added), undefined));
+    },
+
+    entry(agentId) {
+      const found = entries().find((candidate) => candidate.id === agentId);
+      return found ? { id: found.id, name: found.name, protocol: found.protocol } : undefined;
+    },
+
+    async update(agent) {
+      const parsed = CustomAgentSchema.safeParse(agent);
+      if (!parsed.success) return fail('invalid-arguments', `agents.update: ${describeIssue(parsed.error.issues[0])}`);
+      const updated = parsed.data;
+      if (builtinIds.has(updated.id)) return fail('invalid-arguments', `agents.update: "${updated.id}" is a built-in agent and cannot be changed.`);
+      const written = deps.settings.update(
+        'customAgents',
+        (existing) => {
+          if (!existing.some((custom) => custom.id === updated.id)) return fail('not-found', `No custom agent with id ${JSON.stringify(updated.id)}.`);
+          return ok(existing.map((custom) => (custom.id === updated.id ? updated : custom)));
+        },
+        [{ type: 'agent.catalog.changed' }],
+      );
+      if (!written.ok) return written;
+      return ok(await describe(fromCustom(updated), undefined));
     },
 
     remove(agentId) {
       if (builtinIds.has(agentId)) {
         return fail('invalid-arguments', `agents.remove: "${agentId}" is a built-in agent and cannot be removed.`);
       }
-      const existing = deps.settings.get().customAgents;
-      const next = existing.filter((custom) => custom.id !== agentId);
-      if (next.length === existing.length) return fail('not-found', `No custom agent with id ${JSON.stringify(agentId)}.`);
-      deps.settings.set({ customAgents: next });
-      deps.publish([{ type: 'agent.catalog.changed' }]);
-      return ok({ removed: true });
+      const written = deps.settings.update(
+        'customAgents',
+        (existing) => {
+          const next = existing.filter((custom) => custom.id !== agentId);
+          return next.length === existing.length ? fail('not-found', `No custom agent with id ${JSON.stringify(agentId)}.`) : ok(next);
+        },
+        [{ type: 'agent.catalog.changed' }],
+      );
+      return written.ok ? ok({ removed: true }) : written;
     },
   };
 }

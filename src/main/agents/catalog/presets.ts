@@ -10,6 +10,11 @@ export interface AgentQuirks {
   readonly initialModeId: string | null;
   /** gemini advertises loadSession but session/load fails; don't try it, start fresh. */
   readonly trustLoadSession: boolean;
+  /**
+   * gemini refuses its own "always" permission options in a folder it does not trust (every new
+   * worktree): BooCode answers with the once-option and remembers the "always" itself.
+   */
+  readonly acceptsAlwaysOptions: boolean;
 }
 
 /** A built-in agent: how to launch it and how to tell the user to install it. */
@@ -54,14 +59,16 @@ export const builtinPresets: readonly AgentPreset[] = [
 ];
 
 /** What a well-behaved ACP agent gets, and what every custom agent gets. */
-export const defaultQuirks: AgentQuirks = { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true };
+export const defaultQuirks: AgentQuirks = { advertiseReadTextFile: true, initialModeId: null, trustLoadSession: true, acceptsAlwaysOptions: true };
 
 /** Deviations from `defaultQuirks`, observed with the versions in AGENT-FIELD-NOTES.md. */
 const quirksByAgent: Readonly<Record<string, Partial<AgentQuirks>>> = {
   // @google/gemini-cli 0.61: with fs.readTextFile advertised, its write tool reads the file first
   // and mis-handles our -32002 (resource not found), so creating a new file fails. And session/load
-  // answers "No previous sessions found" every time although loadSession is advertised.
-  gemini: { advertiseReadTextFile: false, trustLoadSession: false },
+  // answers "No previous sessions found" every time although loadSession is advertised. Choosing
+  // its allow_always option in an untrusted folder fails the tool call with "Cannot enable
+  // privileged approval modes in an untrusted folder" while the turn ends end_turn.
+  gemini: { advertiseReadTextFile: false, trustLoadSession: false, acceptsAlwaysOptions: false },
   // @zed-industries/codex-acp 0.16 starts every session in mode `read-only`, whose shell tool runs
   // under bubblewrap; without bubblewrap (most desktops, every container) each command fails. Our
   // worktree and permission prompts are the sandbox, so we switch to `full-access` at once.

@@ -3,12 +3,15 @@
 // listening line and its event stream says hello, and stops when the last chat releases it.
 // It runs in its own process group, recorded in the pid registry so a crashed BooCode's servers
 // are reaped at the next start. One SSE subscription per server; events are handed to the
-// listeners of the opencode session they name.
+// listeners of the opencode session they name. A start every waiting chat gave up on (each
+// turn was stopped) is aborted and its process group killed, so a stop never leaves a server
+// starting for nobody.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createOpencodeClient, type Event as OpencodeEvent, type OpencodeClient } from '@opencode-ai/sdk/v2';
 import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { ExitInfo } from '../backend.ts';
+import { describeExit } from '../backendBase.ts';
 import type { AgentLaunchSpec } from '../catalog/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
 import { signalProcessGroup, stopProcessGroup } from '../processTree.ts';
@@ -62,8 +65,12 @@ export interface OpencodeServerInfo {
 }
 
 export interface OpencodeServers {
-  /** Starts the server for (cwd, spec) if needed and takes a hold on it. */
-  acquire(request: OpencodeServerRequest): Promise<Result<OpencodeServerHandle>>;
+  /**
+   * Starts the server for (cwd, spec) if needed and takes a hold on it. When `signal` aborts the
+   * caller stops waiting ('cancelled'); when it was the last one waiting for that start, the start
+   * is aborted and this resolves once the server's process group is gone.
+   */
+  acquire(request: OpencodeServerRequest, signal?: AbortSignal): Promise<Result<OpencodeServerHandle>>;
   /** Servers running now, for diagnostics and tests. */
   list(): OpencodeServerInfo[];
   /** Stops every server, held or not. */
@@ -97,6 +104,12 @@ interface Server {
   exit: ExitInfo | null;
 }
 
+interface Starting {
+  readonly started: Promise<Result<Server>>;
+  readonly abort: AbortController;
+  waiters: number;
+}
+
 interface Launched {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -107,39 +120,67 @@ interface Launched {
 export function createOpencodeServers(options: OpencodeServersOptions): OpencodeServers {
   const timings = { ...opencodeServerTimings, ...options.timings };
   const running = new Map<string, Server>();
-  const starting = new Map<string, Promise<Result<Server>>>();
+  const starting = new Map<string, Starting>();
   let isShuttingDown = false;
 
-  async function acquire(request: OpencodeServerRequest): Promise<Result<OpencodeServerHandle>> {
+  async function acquire(request: OpencodeServerRequest, signal?: AbortSignal): Promise<Result<OpencodeServerHandle>> {
     if (isShuttingDown) return fail('cancelled', 'BooCode is shutting down.');
+    if (signal?.aborted) return cancelledStart(request.spec.name);
     const overlay = options.configOverlay?.() ?? null;
     const env = serverEnv(request.spec.env, overlay);
     const key = serverKey(request, env);
+    let pending = starting.get(key);
+    // A start everyone gave up on is being torn down: never join it, start anew once it is gone.
+    while (pending?.abort.signal.aborted) {
+      await pending.started;
+      if (signal?.aborted) return cancelledStart(request.spec.name);
+      pending = starting.get(key);
+    }
     const existing = running.get(key);
     if (existing && existing.exit === null && !existing.isStopping) return ok(hold(existing));
-    let pending = starting.get(key);
     if (!pending) {
-      pending = start(key, request, env).finally(() => starting.delete(key));
+      const abort = new AbortController();
+      pending = { abort, waiters: 0, started: start(key, request, env, abort.signal).finally(() => starting.delete(key)) };
       starting.set(key, pending);
     }
-    const started = await pending;
+    const started = await waitFor(pending, signal);
+    if (started === 'left' || signal?.aborted) return cancelledStart(request.spec.name);
     if (!started.ok) return started;
     if (started.value.exit !== null) return fail('agent-crashed', describeExit(request.spec.name, started.value.exit));
     return ok(hold(started.value));
   }
 
-  async function start(key: string, request: OpencodeServerRequest, env: Record<string, string>): Promise<Result<Server>> {
+  /** The start's result; 'left' at once when `signal` aborts and others still wait for the server. */
+  function waitFor(pending: Starting, signal: AbortSignal | undefined): Promise<Result<Server> | 'left'> {
+    pending.waiters += 1;
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        pending.waiters -= 1;
+        // Nobody wants this server any more: abort the start and wait until its group is gone.
+        if (pending.waiters === 0) pending.abort.abort();
+        else resolve('left');
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void pending.started.then((started) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(started);
+      });
+    });
+  }
+
+  async function start(key: string, request: OpencodeServerRequest, env: Record<string, string>, abort: AbortSignal): Promise<Result<Server>> {
     const { spec, cwd } = request;
     const password = randomBytes(24).toString('hex');
     const launched = launch(spec, cwd, { ...env, OPENCODE_SERVER_PASSWORD: password });
     if (!launched.ok) return launched;
     const { child, pid, exited, output } = launched.value;
     const subscription = new AbortController();
-    const deadline = AbortSignal.timeout(timings.readyTimeoutMs);
+    const deadline = AbortSignal.any([AbortSignal.timeout(timings.readyTimeoutMs), abort]);
     const url = await waitForListening(child, exited, deadline);
     if (url.kind !== 'listening') {
       subscription.abort();
       await stopProcessGroup(pid, exited, timings.stopGraceMs);
+      if (abort.aborted) return cancelledStart(spec.name);
       if (url.kind === 'exited') return fail('agent-crashed', `${describeExit(spec.name, url.exit)}`);
       return fail('handshake-timeout', startTimeoutMessage(spec.name, timings.readyTimeoutMs, output()));
     }
@@ -165,9 +206,11 @@ export function createOpencodeServers(options: OpencodeServersOptions): Opencode
     };
     void exited.then((exit) => onExit(server, exit));
     const connected = await subscribe(server, spec.name, deadline);
-    if (connected !== 'connected') {
+    if (connected !== 'connected' || abort.aborted) {
+      server.isStopping = true;
       subscription.abort();
       await stopProcessGroup(pid, exited, timings.stopGraceMs);
+      if (abort.aborted) return cancelledStart(spec.name);
       if (connected === 'exited' && server.exit) return fail('agent-crashed', describeExit(spec.name, server.exit));
       return fail('handshake-timeout', startTimeoutMessage(spec.name, timings.readyTimeoutMs, output()));
     }
@@ -359,7 +402,7 @@ export function createOpencodeServers(options: OpencodeServersOptions): Opencode
     list: () => [...running.values()].map((server) => ({ cwd: server.cwd, pid: server.pid, references: server.references })),
     async shutdown() {
       isShuttingDown = true;
-      const starts = await Promise.all(starting.values());
+      const starts = await Promise.all([...starting.values()].map((pending) => pending.started));
       const servers = new Set([...running.values(), ...starts.flatMap((started) => (started.ok ? [started.value] : []))]);
       await Promise.all([...servers].map((server) => stop(server)));
     },
@@ -413,11 +456,8 @@ function sessionOf(event: OpencodeEvent): string | undefined {
   return typeof sessionId === 'string' ? sessionId : undefined;
 }
 
-
-/** "opencode was killed by SIGKILL. Last output: …" */
-export function describeExit(name: string, exit: ExitInfo): string {
-  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  return `${name} ${how}.${exit.stderrTail ? ` Last output:\n${exit.stderrTail.trimEnd()}` : ''}`;
+function cancelledStart(name: string): Result<never> {
+  return fail('cancelled', `The turn was cancelled while ${name} was starting.`);
 }
 
 function startTimeoutMessage(name: string, timeoutMs: number, output: string): string {

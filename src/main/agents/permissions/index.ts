@@ -1,6 +1,9 @@
 // The permission broker: an agent's "may I?" becomes a prompt every client sees, and whoever
 // settles it first (the user's answer, a cancelled turn, a dead agent, the timeout) decides the
-// one outcome the agent gets. Every request is audited with its outcome.
+// one outcome the agent gets. Every request is audited with its outcome. For an agent that
+// refuses its own "always" options (gemini in an untrusted folder), an "always" answer reaches
+// the agent as the matching once-option and the broker remembers the rule itself for the rest
+// of that agent session, answering later identical requests without asking.
 import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '../../../shared/contract.ts';
 import type { PermissionOption, PermissionOutcome, PermissionRequest, ToolCallSnapshot } from '../../../shared/agents.ts';
@@ -14,13 +17,23 @@ export interface PermissionAsk {
   readonly title: string;
   readonly toolCall: ToolCallSnapshot | null;
   readonly options: readonly PermissionOption[];
+  /** The agent session asking; an "always" the broker remembers lasts as long as it. */
+  readonly sessionId?: string;
+  /** The agent refuses its own "always" options: send the once-option and remember the rule here. */
+  readonly isAlwaysRefused?: boolean;
 }
+
+/** The outcome for the agent, and a sentence for the chat when the broker answered differently than asked. */
+export type PermissionDecision = PermissionOutcome & { readonly notice?: string };
 
 export type PermissionCancelReason = 'turn-cancelled' | 'agent-exited' | 'user';
 
 export interface PermissionBroker {
-  /** Resolves when the user answers, the signal aborts (→ cancelled 'turn-cancelled'), cancelWhere() matches, or the timeout passes (→ cancelled 'timeout'). */
-  request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionOutcome>;
+  /**
+   * Resolves when the user answers, the signal aborts (→ cancelled 'turn-cancelled'), cancelWhere() matches, or the timeout passes
+   * (→ cancelled 'timeout'); at once when a rule remembered for the agent session answers it.
+   */
+  request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionDecision>;
   /** `optionId` omitted = the user dismissed it. A settled or unknown id is 'not-found'; an option not offered is 'invalid-arguments'. */
   /** `message` travels with the choice to agents that take feedback (opencode, on a reject). */
   answer(requestId: string, optionId?: string, message?: string): Result<{ answered: boolean }>;
@@ -34,9 +47,12 @@ export interface PermissionBroker {
 
 interface Pending {
   readonly request: PermissionRequest;
-  readonly resolve: (outcome: PermissionOutcome) => void;
+  readonly ask: PermissionAsk;
+  readonly resolve: (decision: PermissionDecision) => void;
   readonly cleanup: () => void;
 }
+
+type Polarity = 'allow' | 'reject';
 
 export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfWork; timeoutMs: () => number }): PermissionBroker {
   const { db } = deps.store;
@@ -49,12 +65,16 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
   );
   // Insertion order is request order, so list() needs no sort.
   const pending = new Map<string, Pending>();
+  // "Always" answers the broker keeps for agents that refuse them, per agent session and request.
+  const rules = new Map<string, Polarity>();
   let isDisposed = false;
 
   return { request, answer, list, cancelWhere, dispose };
 
-  function request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionOutcome> {
+  function request(input: PermissionAsk, signal?: AbortSignal): Promise<PermissionDecision> {
     if (isDisposed) return Promise.resolve({ outcome: 'cancelled', reason: 'agent-exited' });
+    const remembered = rememberedAnswer(input);
+    if (remembered) return Promise.resolve(remembered);
     const permissionRequest: PermissionRequest = {
       id: randomUUID(),
       chatId: input.chatId,
@@ -65,8 +85,8 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
       requestedAt: new Date().toISOString(),
     };
     const id = permissionRequest.id;
-    let resolveOutcome: (outcome: PermissionOutcome) => void = () => {};
-    const outcome = new Promise<PermissionOutcome>((resolvePromise) => {
+    let resolveOutcome: (decision: PermissionDecision) => void = () => {};
+    const outcome = new Promise<PermissionDecision>((resolvePromise) => {
       resolveOutcome = resolvePromise;
     });
     let timer: NodeJS.Timeout | undefined;
@@ -75,6 +95,7 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
     // rule, a test), and that answer must find the request.
     pending.set(id, {
       request: permissionRequest,
+      ask: input,
       resolve: resolveOutcome,
       cleanup: () => {
         clearTimeout(timer);
@@ -120,11 +141,54 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
       settle(requestId, { outcome: 'cancelled', reason: 'user' });
       return ok({ answered: true });
     }
-    if (!entry.request.options.some((option) => option.optionId === optionId)) {
-      return fail('invalid-arguments', `Option ${optionId} was not offered for permission request ${requestId}.`);
-    }
-    settle(requestId, message === undefined ? { outcome: 'selected', optionId } : { outcome: 'selected', optionId, message });
+    const chosen = entry.request.options.find((option) => option.optionId === optionId);
+    if (!chosen) return fail('invalid-arguments', `Option ${optionId} was not offered for permission request ${requestId}.`);
+    const translated = onceInsteadOfAlways(entry.ask, chosen);
+    const sent = translated?.once ?? chosen;
+    const outcome: PermissionOutcome = message === undefined ? { outcome: 'selected', optionId: sent.optionId } : { outcome: 'selected', optionId: sent.optionId, message };
+    if (translated) rules.set(ruleKey(entry.ask), translated.polarity);
+    settle(
+      requestId,
+      outcome,
+      translated
+        ? `${entry.ask.agentId} refuses "${chosen.name}" here, so BooCode answered "${sent.name}" and will answer "${entry.ask.title}" the same way for the rest of this agent session.`
+        : undefined,
+    );
     return ok({ answered: true });
+  }
+
+  /** The once-option to send instead of an "always" the agent would refuse; undefined when none is needed. */
+  function onceInsteadOfAlways(ask: PermissionAsk, chosen: PermissionOption): { once: PermissionOption; polarity: Polarity } | undefined {
+    if (!ask.isAlwaysRefused || ask.sessionId === undefined) return undefined;
+    const polarity = alwaysPolarity(chosen.kind);
+    if (!polarity) return undefined;
+    const once = ask.options.find((option) => option.kind === `${polarity}_once`);
+    return once ? { once, polarity } : undefined;
+  }
+
+  /** A rule kept for this agent session answers the request at once; audited, never shown. */
+  function rememberedAnswer(input: PermissionAsk): PermissionDecision | undefined {
+    if (!input.isAlwaysRefused || input.sessionId === undefined) return undefined;
+    const polarity = rules.get(ruleKey(input));
+    const once = polarity && input.options.find((option) => option.kind === `${polarity}_once`);
+    if (!once) return undefined;
+    const outcome: PermissionOutcome = { outcome: 'selected', optionId: once.optionId };
+    const now = new Date().toISOString();
+    deps.unitOfWork.run(() => {
+      const id = randomUUID();
+      insertAudit.run({
+        id,
+        chat_id: input.chatId,
+        agent_id: input.agentId,
+        title: input.title,
+        tool_call: input.toolCall === null ? null : JSON.stringify(input.toolCall),
+        options: JSON.stringify(input.options),
+        requested_at: now,
+      });
+      resolveAudit.run({ id, outcome: JSON.stringify(outcome), resolved_at: now });
+      return { value: undefined, events: [] };
+    });
+    return { ...outcome, notice: `BooCode answered "${input.title}" with "${once.name}", as you chose "always" earlier in this agent session.` };
   }
 
   function list(): PermissionRequest[] {
@@ -144,6 +208,7 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
 
   function dispose(): void {
     isDisposed = true;
+    rules.clear();
     cancelWhere({}, 'agent-exited');
   }
 
@@ -152,7 +217,7 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
    * no-op, so a racing answer, abort and timeout yield exactly one outcome. The agent gets its
    * outcome even if the audit write throws: an agent left waiting would hang its turn.
    */
-  function settle(id: string, outcome: PermissionOutcome): boolean {
+  function settle(id: string, outcome: PermissionOutcome, notice?: string): boolean {
     const entry = pending.get(id);
     if (!entry) return false;
     pending.delete(id);
@@ -163,8 +228,31 @@ export function createPermissionBroker(deps: { store: Store; unitOfWork: UnitOfW
         return { value: undefined, events: [{ type: 'agent.permission.resolved' as const, requestId: id, outcome }] };
       });
     } finally {
-      entry.resolve(outcome);
+      entry.resolve(notice === undefined ? outcome : { ...outcome, notice });
     }
     return true;
   }
+}
+
+function alwaysPolarity(kind: PermissionOption['kind']): Polarity | undefined {
+  switch (kind) {
+    case 'allow_always':
+      return 'allow';
+    case 'reject_always':
+      return 'reject';
+    case 'allow_once':
+    case 'reject_once':
+      return undefined;
+    default:
+      return assertNever(kind);
+  }
+}
+
+/** Identical requests: same agent session, same tool kind and the same title (which names the path or command). */
+function ruleKey(ask: PermissionAsk): string {
+  return JSON.stringify([ask.chatId, ask.agentId, ask.sessionId ?? null, ask.toolCall?.kind ?? null, ask.title]);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected permission option kind ${JSON.stringify(value)}`);
 }
