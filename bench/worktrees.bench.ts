@@ -99,7 +99,7 @@ export const benchmarks: Benchmark[] = [
       }
       store.close();
       rmSync(root, { recursive: true, force: true });
-      return [row('worktrees.changeset.500of20k', median(ours), 'ms', median(baseline), '<= 2')];
+      return [row('worktrees.changeset.500of20k', median(ours), 'ms', median(baseline), '<= 1.5')];
     },
   },
 ];

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Project, SubscriptionMessage } from '../../src/shared/contract.ts';
@@ -70,6 +70,85 @@ describe('projects', () => {
     writeFileSync(file, 'hello');
     const result = await core.api.call('projects.open', { path: file });
     expect(result).toEqual({ ok: false, error: { kind: 'not-a-directory', message: expect.stringContaining('is a file') } });
+  });
+
+  test('a bare repository is refused as having no working files, with a clone suggested', async () => {
+    const core = testCore();
+    const bare = join(tempDir(), 'bare.git');
+    git(tempDir(), 'init', '--quiet', '--bare', bare);
+    const result = await core.api.call('projects.open', { path: bare });
+    expect(result).toEqual({ ok: false, error: { kind: 'not-a-directory', message: expect.stringContaining(`${bare} is a bare git repository`) } });
+    if (!result.ok) expect(result.error.message).toContain(`git clone ${bare}`);
+    expect(expectOk(await core.api.call('projects.list', {}))).toEqual([]);
+  });
+
+  test('a folder inside a bare repository is refused too', async () => {
+    const core = testCore();
+    const bare = join(tempDir(), 'bare.git');
+    git(tempDir(), 'init', '--quiet', '--bare', bare);
+    const result = await core.api.call('projects.open', { path: join(bare, 'refs') });
+    expect(result).toMatchObject({ ok: false, error: { kind: 'not-a-directory', message: expect.stringContaining(`inside a bare git repository (${bare})`) } });
+  });
+
+  test('a repository\'s .git folder is refused, pointing at the folder that holds its files', async () => {
+    const core = testCore();
+    const repo = initRepo(tempDir());
+    const result = await core.api.call('projects.open', { path: join(repo, '.git') });
+    expect(result).toEqual({ ok: false, error: { kind: 'not-a-directory', message: expect.stringContaining(`Open ${repo}, the folder that holds its files`) } });
+  });
+
+  test('a repository without a work tree is refused as git data, not a folder of files', async () => {
+    const core = testCore();
+    const repository = join(tempDir(), 'data.git');
+    git(tempDir(), 'init', '--quiet', '--bare', repository);
+    git(repository, 'config', 'core.bare', 'false');
+    const result = await core.api.call('projects.open', { path: repository });
+    expect(result).toEqual({ ok: false, error: { kind: 'not-a-directory', message: expect.stringContaining(`${repository} is the git directory ${repository}`) } });
+  });
+
+  test('a repository whose work tree is configured elsewhere is refused, naming that work tree', async () => {
+    const core = testCore();
+    const repo = initRepo(tempDir());
+    const elsewhere = join(tempDir(), 'elsewhere');
+    git(repo, 'config', 'core.worktree', elsewhere);
+    const result = await core.api.call('projects.open', { path: repo });
+    expect(result).toEqual({ ok: false, error: { kind: 'not-a-directory', message: expect.stringContaining(`core.worktree is ${elsewhere}`) } });
+  });
+
+  test('a .git file pointing nowhere is a typed error naming the file and the missing repository', async () => {
+    const core = testCore();
+    const folder = tempDir();
+    mkdirSync(join(folder, 'src'));
+    writeFileSync(join(folder, '.git'), 'gitdir: /nonexistent/repo/.git/worktrees/gone\n');
+    for (const path of [folder, join(folder, 'src')]) {
+      const result = await core.api.call('projects.open', { path });
+      expect(result).toEqual({ ok: false, error: { kind: 'git-failed', message: expect.stringContaining(`(${join(folder, '.git')}) points to /nonexistent/repo/.git/worktrees/gone, which is not a repository`) } });
+    }
+  });
+
+  test('a .git file that is not a gitdir line is a typed error naming the file', async () => {
+    const core = testCore();
+    const folder = tempDir();
+    writeFileSync(join(folder, '.git'), 'not what git expects\n');
+    const result = await core.api.call('projects.open', { path: folder });
+    expect(result).toEqual({ ok: false, error: { kind: 'git-failed', message: expect.stringContaining(`.git file (${join(folder, '.git')}) is not a valid "gitdir:" line`) } });
+  });
+
+  // git refuses a repository owned by someone else (safe.directory); only root can hand one to another user.
+  test.runIf(process.getuid?.() === 0)('a repository git refuses to read is a typed error with git\'s reason', async () => {
+    const core = testCore();
+    const repo = initRepo(tempDir());
+    chownSync(repo, 65534, 65534);
+    const result = await core.api.call('projects.open', { path: repo });
+    expect(result).toEqual({ ok: false, error: { kind: 'git-failed', message: expect.stringContaining(`git cannot read the repository of ${repo}: detected dubious ownership`) } });
+  });
+
+  test('a folder recorded as a project before it became a bare repository is refused on the next open', async () => {
+    const core = testCore();
+    const folder = tempDir();
+    expectOk(await core.api.call('projects.open', { path: folder }));
+    git(folder, 'init', '--quiet', '--bare');
+    expect(await core.api.call('projects.open', { path: folder })).toMatchObject({ ok: false, error: { kind: 'not-a-directory' } });
   });
 
   test('opening publishes workspace.project.opened; removing publishes workspace.project.removed', async () => {

@@ -4,6 +4,7 @@ import type { ChangeSet } from '../../shared/changes.ts';
 import { defaultDataDir } from '../core/dataDir.ts';
 import { exitCodes, failure, usageError, type CliCommand } from './command.ts';
 import { withDataDir } from './dataDir.ts';
+import { quotePath } from './quotePath.ts';
 
 /** `apply` exits with this when the project changed underneath and nothing was applied. */
 export const conflictExitCode = 3;
@@ -83,7 +84,8 @@ function describe(changes: ChangeSet): string {
   const lines = [`${changes.summary.files} file(s), +${changes.summary.additions} -${changes.summary.deletions}`];
   for (const file of changes.files) {
     const by = file.attribution ? ` (${file.attribution.agentId}, turn ${file.attribution.turnId.slice(0, 8)})` : '';
-    const name = file.oldPath && file.oldPath !== file.path ? `${file.oldPath} → ${file.path}` : file.path;
+    // Names come from agents; quoted, none can write escape sequences or lines of its own to the terminal.
+    const name = file.oldPath && file.oldPath !== file.path ? `${quotePath(file.oldPath)} → ${quotePath(file.path)}` : quotePath(file.path);
     lines.push(`${file.kind.padEnd(9)} ${name}  +${file.additions} -${file.deletions}${file.isBinary ? ' [binary]' : ''}${by}`);
     for (const hunk of file.hunks) lines.push(`    hunk ${hunk.id}  +${hunk.additions} -${hunk.deletions}${hunk.attribution ? `  ${hunk.attribution.agentId}` : ''}`);
   }

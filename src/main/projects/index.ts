@@ -3,10 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { simpleGit } from 'simple-git';
 import { fail, ok, ProjectSetupSchema, type Project, type ProjectId, type ProjectSetup, type Result } from '../../shared/contract.ts';
 import type { UnitOfWork } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
+import { inspectFolder } from '../worktrees/index.ts';
 
 interface ProjectRow {
   id: string;
@@ -45,16 +45,20 @@ export function createProjectService(deps: { store: Store; unitOfWork: UnitOfWor
     async open(path) {
       const located = await locateFolder(path);
       if (!located.ok) return located;
+      // Checked on every open, so a folder recorded before it became unusable (or before this
+      // check existed) is refused too rather than handed to agents.
+      const repository = await inspectFolder(located.value);
+      if (!repository.ok) return repository;
       const existing = selectByPath.get(located.value);
       if (existing) return ok(toProject(existing));
-      const git = await readGitState(located.value);
+      const isGit = repository.value.kind === 'work-tree';
       const now = new Date().toISOString();
       const row: ProjectRow = {
         id: randomUUID(),
         name: basename(located.value) || located.value,
         path: located.value,
-        is_git: git.isGit ? 1 : 0,
-        branch: git.branch,
+        is_git: isGit ? 1 : 0,
+        branch: repository.value.kind === 'work-tree' ? repository.value.branch : null,
         created_at: now,
         last_opened_at: now,
         setup: null,
@@ -104,24 +108,6 @@ async function locateFolder(input: string): Promise<Result<string>> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return fail('path-missing', `${absolute} does not exist.`);
     if (code === 'EACCES' || code === 'EPERM') return fail('path-missing', `${absolute} cannot be read (permission denied).`);
     throw error;
-  }
-}
-
-async function readGitState(folder: string): Promise<{ isGit: boolean; branch: string | null }> {
-  const git = simpleGit({ baseDir: folder });
-  try {
-    const inside = (await git.raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
-    if (!inside) return { isGit: false, branch: null };
-  } catch {
-    // git answers non-zero outside a repository: that is the non-git case, not an error.
-    return { isGit: false, branch: null };
-  }
-  try {
-    // symbolic-ref works on a fresh repo with no commits, where rev-parse HEAD fails.
-    const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD'])).trim();
-    return { isGit: true, branch: branch || null };
-  } catch {
-    return { isGit: true, branch: null }; // detached HEAD
   }
 }
 

@@ -1,8 +1,10 @@
-// Who changed what. After each turn the worktree's new tree is compared with the tree after the
-// previous turn (zero context lines); a pending hunk one of whose changed lines that turn
-// touched belongs to that turn, every other hunk keeps the turn it had. Both diffs are read in
-// the coordinates of the new tree, so a line the turn added and a line the pending hunk shows
-// as added are the same number, and a deletion is placed by how many new-side lines precede it.
+// Who changed what. After each turn the new pending change set is compared with the one the
+// previous turn left (both against the same accepted tree, with the same context), file by file:
+// a file whose content, mode or name differs from what it was then was touched by this turn, and
+// within it every hunk whose changed lines are not those of a hunk the file had before belongs
+// to this turn. Every other hunk and file keeps the turn it had. The two change sets say all of
+// it: blob ids tell which files changed and the hunks' changed lines which hunks did, so a turn
+// needs no diff of its own.
 import type { FileDiff, HunkDiff } from './diff.ts';
 
 export interface TurnMark {
@@ -17,70 +19,59 @@ export interface Attributions {
   readonly files: Map<string, TurnMark>;
 }
 
-interface Touch {
-  /** The file changed as a whole (binary, type change): every hunk of it was touched. */
-  readonly isWhole: boolean;
-  readonly added: Set<number>;
-  /** Deletions, each placed after this many new-side lines. */
-  readonly anchors: Set<number>;
+/** A recorded turn and the pending change set as it stood before it. */
+export interface TurnChange {
+  readonly mark: TurnMark;
+  readonly before: readonly FileDiff[];
 }
 
 /**
- * Attribution of every pending file and hunk. `turnDiff` is the diff from the previous
- * snapshot to the new one (empty when no turn ran, as after a reject or a restore); `turn` is
- * the turn that produced it, or null.
+ * Attribution of every pending file and hunk. `turn` is the turn that produced `pending`, or
+ * null when no turn ran (an apply, a reject, a restore): then every hunk keeps its mark.
  */
-export function attribute(pending: readonly FileDiff[], turnDiff: readonly FileDiff[], turn: TurnMark | null, previous: Attributions): Attributions {
-  const touches = new Map<string, Touch>();
-  for (const file of turnDiff) touches.set(file.path, touchOf(file));
+export function attribute(pending: readonly FileDiff[], turn: TurnChange | null, previous: Attributions): Attributions {
+  const before = new Map(turn?.before.map((file) => [file.path, file]));
   const hunks = new Map<string, TurnMark>();
   const files = new Map<string, TurnMark>();
   for (const file of pending) {
-    const touch = turn === null ? undefined : touches.get(file.path);
+    // A file renamed by this turn was pending under its old name, with hunks against the same base.
+    const earlier = before.get(file.path) ?? (file.oldPath === null ? undefined : before.get(file.oldPath));
+    const touching = turn !== null && !isUnchanged(file, earlier) ? turn.mark : undefined;
+    const earlierHunks = hunksByChange(earlier);
     let latest: TurnMark | undefined;
     for (const hunk of file.hunks) {
-      const mark = touch !== undefined && turn !== null && isTouched(hunk, touch) ? turn : (previous.hunks.get(hunk.id) ?? fallback(file, previous));
+      const same = earlierHunks.get(changeOf(hunk))?.shift();
+      const mark = same !== undefined ? (previous.hunks.get(same) ?? fallback(file, previous)) : (touching ?? previous.hunks.get(hunk.id) ?? fallback(file, previous));
       if (mark === undefined) continue;
       hunks.set(hunk.id, mark);
       if (latest === undefined || mark.turnSeq > latest.turnSeq) latest = mark;
     }
-    const fileMark = touch !== undefined && turn !== null ? turn : later(latest, previous.files.get(file.path) ?? (file.oldPath === null ? undefined : previous.files.get(file.oldPath)));
+    const fileMark = touching ?? later(latest, previous.files.get(file.path) ?? (file.oldPath === null ? undefined : previous.files.get(file.oldPath)));
     if (fileMark !== undefined) files.set(file.path, fileMark);
   }
   return { hunks, files };
 }
 
-function touchOf(file: FileDiff): Touch {
-  const added = new Set<number>();
-  const anchors = new Set<number>();
-  for (const hunk of file.hunks) walk(hunk, (line) => added.add(line), (anchor) => anchors.add(anchor));
-  return { isWhole: file.isWholeOnly && (file.isBinary || file.kind === 'type-changed'), added, anchors };
+/** The file is where it was, with the same content and mode: the turn did not touch it. */
+function isUnchanged(file: FileDiff, earlier: FileDiff | undefined): boolean {
+  return earlier !== undefined && earlier.path === file.path && earlier.newOid === file.newOid && earlier.newMode === file.newMode;
 }
 
-function isTouched(hunk: HunkDiff, touch: Touch): boolean {
-  if (touch.isWhole) return true;
-  let touched = false;
-  walk(
-    hunk,
-    (line) => {
-      if (touch.added.has(line)) touched = true;
-    },
-    (anchor) => {
-      if (touch.anchors.has(anchor)) touched = true;
-    },
-  );
-  return touched;
-}
-
-/** Calls `onAdded` with the new-side number of each added line, `onDeleted` with each deletion's anchor. */
-function walk(hunk: HunkDiff, onAdded: (line: number) => void, onDeleted: (anchor: number) => void): void {
-  let next = hunk.newStart;
-  for (const line of hunk.lines) {
-    const marker = line.charAt(0);
-    if (marker === '+') onAdded(next++);
-    else if (marker === '-') onDeleted(next - 1);
-    else if (marker === ' ') next += 1;
+/** The ids of `file`'s hunks by their changed lines, in order (identical changes are told apart by order, as ids are). */
+function hunksByChange(file: FileDiff | undefined): Map<string, string[]> {
+  const byChange = new Map<string, string[]>();
+  for (const hunk of file?.hunks ?? []) {
+    const change = changeOf(hunk);
+    const ids = byChange.get(change);
+    if (ids === undefined) byChange.set(change, [hunk.id]);
+    else ids.push(hunk.id);
   }
+  return byChange;
+}
+
+/** A hunk's removed and added lines: what it changes, wherever it sits. */
+function changeOf(hunk: HunkDiff): string {
+  return hunk.lines.filter((line) => line.charAt(0) !== ' ').join('\n');
 }
 
 // A hunk nobody touched whose id is new: a recomputation merged or split hunks around it. The

@@ -27,6 +27,8 @@ export interface FileDiff {
   readonly isBinary: boolean;
   readonly oldMode: string | null;
   readonly newMode: string | null;
+  /** The blob on the new side, null for a deletion: equal ids and modes mean equal files. */
+  readonly newOid: string | null;
   readonly similarity: number | null;
   readonly additions: number;
   readonly deletions: number;
@@ -35,11 +37,13 @@ export interface FileDiff {
   readonly isWholeOnly: boolean;
 }
 
-interface RawEntry {
+/** One record of git's raw diff output. */
+export interface RawEntry {
   readonly status: string;
   readonly score: number | null;
   readonly oldMode: string;
   readonly newMode: string;
+  readonly newOid: string;
   readonly path: string;
   readonly oldPath: string | null;
 }
@@ -54,11 +58,46 @@ export async function diffTrees(repo: string, from: string, to: string, context:
 /**
  * Files and hunks that turn tree `from` into the content staged in the index file `indexFile`:
  * the same answer as diffing against that index's tree, without waiting for the tree to be
- * written, so a capture can write its tree and compute its diffs at the same time.
+ * written. git prints every raw record before it starts on the patches; `onRaw` gets those
+ * records (paths as latin1, byte for byte) as soon as they are complete, so that the index's
+ * tree can be written from them while git is still making the patches.
  */
-export async function diffIndex(cwd: string, indexFile: string, from: string, context: number): Promise<FileDiff[]> {
-  const output = await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile } });
+export async function diffIndex(cwd: string, indexFile: string, from: string, context: number, onRaw?: (records: RawEntry[]) => void): Promise<FileDiff[]> {
+  const raw = onRaw === undefined ? undefined : rawSection(onRaw);
+  const output = await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile }, onStdout: raw?.push });
+  raw?.end();
   return parseDiff(output);
+}
+
+/** Watches `-z --raw -p` output for the NUL that ends the raw records, and hands them over once. */
+function rawSection(onRaw: (records: RawEntry[]) => void): { push: (chunk: Buffer) => void; end: () => void } {
+  const chunks: Buffer[] = [];
+  let isDone = false;
+  let lastByte = -1;
+  const finish = (section: Buffer) => {
+    isDone = true;
+    onRaw(parseRaw(section.toString('latin1')));
+  };
+  return {
+    push(chunk) {
+      if (isDone) return;
+      // Raw records never hold an empty field, so the first pair of NULs (an empty record under
+      // -z) ends them. The pair can straddle two chunks.
+      const isStraddling = lastByte === 0 && chunk[0] === 0;
+      const pair = isStraddling ? 0 : chunk.indexOf('\0\0', 0, 'latin1');
+      if (pair < 0) {
+        chunks.push(chunk);
+        lastByte = chunk.at(-1) ?? lastByte;
+        return;
+      }
+      // Up to and with the NUL that ends the last record.
+      finish(Buffer.concat([...chunks, chunk.subarray(0, isStraddling ? 0 : pair + 1)]));
+    },
+    // No patches at all (nothing changed, or only what has no patch): the output was all records.
+    end() {
+      if (!isDone) finish(Buffer.concat(chunks));
+    },
+  };
 }
 
 // One process prints both forms (`--raw -p`): the raw records, NUL-terminated, give the paths
@@ -95,7 +134,8 @@ export async function changedPaths(repo: string, from: string, to: string): Prom
   return out.split('\0').filter((path) => path !== '');
 }
 
-function parseRaw(raw: string): RawEntry[] {
+/** Raw records (`-z --raw`), paths decoded as the string was. */
+export function parseRaw(raw: string): RawEntry[] {
   const fields = raw.split('\0');
   const entries: RawEntry[] = [];
   let index = 0;
@@ -103,15 +143,15 @@ function parseRaw(raw: string): RawEntry[] {
     const meta = fields[index++];
     if (meta === undefined || meta === '') continue;
     // ":<old mode> <new mode> <old sha> <new sha> <status><score>"
-    const [oldMode = '', newMode = '', , , statusField = ''] = meta.slice(1).split(' ');
+    const [oldMode = '', newMode = '', , newOid = '', statusField = ''] = meta.slice(1).split(' ');
     const status = statusField.charAt(0);
     const score = statusField.length > 1 ? Number(statusField.slice(1)) : null;
     const first = fields[index++] ?? '';
     if (status === 'R' || status === 'C') {
       const second = fields[index++] ?? '';
-      entries.push({ status, score, oldMode, newMode, path: second, oldPath: first });
+      entries.push({ status, score, oldMode, newMode, newOid, path: second, oldPath: first });
     } else {
-      entries.push({ status, score, oldMode, newMode, path: first, oldPath: null });
+      entries.push({ status, score, oldMode, newMode, newOid, path: first, oldPath: null });
     }
   }
   return entries;
@@ -134,6 +174,7 @@ function toFileDiff(entry: RawEntry, section: StructuredPatch): FileDiff {
     isBinary,
     oldMode: entry.oldMode === absentMode ? null : entry.oldMode,
     newMode: entry.newMode === absentMode ? null : entry.newMode,
+    newOid: kind === 'deleted' ? null : entry.newOid,
     similarity: kind === 'renamed' ? entry.score : null,
     additions,
     deletions,
@@ -235,8 +276,11 @@ export async function wholeFilePatch(repo: string, from: string, to: string, fil
 
 /** Hunk lines as people read them: the bytes decoded as UTF-8. */
 export function displayLines(lines: readonly string[]): string[] {
-  return lines.map((line) => Buffer.from(line, 'latin1').toString('utf8'));
+  // Most lines are ASCII, which reads the same either way: no copy through a Buffer for those.
+  return lines.map((line) => (nonAscii.test(line) ? Buffer.from(line, 'latin1').toString('utf8') : line));
 }
+
+const nonAscii = /[\x80-\xff]/;
 
 // git apply reads C-style quoted names; quote only what needs it, as git does.
 function quotePath(path: string): string {

@@ -10,9 +10,12 @@ export interface GitOutput {
 
 export interface GitOptions {
   readonly env?: Readonly<Record<string, string>>;
-  readonly input?: string | Buffer;
+  /** stdin; a promise starts git before its input exists, and a rejected one closes stdin empty. */
+  readonly input?: string | Buffer | Promise<string | Buffer>;
   /** 'latin1' maps each byte to one character and back, so patches of files in any encoding survive a round trip. */
   readonly encoding?: 'utf8' | 'latin1';
+  /** Sees stdout as it arrives, for a caller that can start on the first part of the output early. */
+  readonly onStdout?: (chunk: Buffer) => void;
 }
 
 /** A git command that should not have failed; callers turn it into a 'git-failed' result. */
@@ -62,7 +65,10 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk);
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.once('error', reject);
     // EPIPE when git exits before reading all of stdin (it refused the patch early): the exit code tells.
@@ -70,7 +76,9 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
     child.once('close', (code) => {
       resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString(options.encoding ?? 'utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
-    child.stdin.end(options.input ?? '');
+    const input = options.input ?? '';
+    if (input instanceof Promise) void input.then((data) => child.stdin.end(data), () => child.stdin.end());
+    else child.stdin.end(input);
   });
 }
 

@@ -86,10 +86,10 @@ export function createRecords(store: Store) {
        turn_id = excluded.turn_id, summary = excluded.summary, computed_at = excluded.computed_at`,
   );
   const selectAttributions = db.prepare<[string], AttributionRow>('SELECT target, key, agent_id, turn_id, turn_seq FROM change_attributions WHERE session_id = ?');
-  const deleteAttributions = db.prepare<[string]>('DELETE FROM change_attributions WHERE session_id = ?');
-  const insertAttribution = db.prepare(
-    'INSERT INTO change_attributions (session_id, target, key, agent_id, turn_id, turn_seq) VALUES (?, ?, ?, ?, ?, ?)',
+  const upsertAttribution = db.prepare(
+    'INSERT OR REPLACE INTO change_attributions (session_id, target, key, agent_id, turn_id, turn_seq) VALUES (?, ?, ?, ?, ?, ?)',
   );
+  const deleteAttribution = db.prepare<[string, string, string]>('DELETE FROM change_attributions WHERE session_id = ? AND target = ? AND key = ?');
   const insertSnapshot = db.prepare(
     'INSERT OR REPLACE INTO turn_snapshots (session_id, turn_seq, turn_id, agent_id, tree, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -116,11 +116,22 @@ export function createRecords(store: Store) {
       }
       return { hunks, files };
     },
-    /** Replaces the session's attribution: only what is still pending is kept. */
-    saveAttributions(sessionId: string, attributions: Attributions): void {
-      deleteAttributions.run(sessionId);
-      for (const [key, mark] of attributions.hunks) insertAttribution.run(sessionId, 'hunk', key, mark.agentId, mark.turnId, mark.turnSeq);
-      for (const [key, mark] of attributions.files) insertAttribution.run(sessionId, 'file', key, mark.agentId, mark.turnId, mark.turnSeq);
+    /**
+     * Replaces the session's attribution, `previous` with `next`: only what is still pending is
+     * kept. Only the rows that differ are written, so a turn that touched a few of many pending
+     * files writes a few rows.
+     */
+    saveAttributions(sessionId: string, next: Attributions, previous: Attributions): void {
+      for (const target of ['hunk', 'file'] as const) {
+        const before = target === 'hunk' ? previous.hunks : previous.files;
+        const after = target === 'hunk' ? next.hunks : next.files;
+        for (const key of before.keys()) if (!after.has(key)) deleteAttribution.run(sessionId, target, key);
+        for (const [key, mark] of after) {
+          const old = before.get(key);
+          if (old?.agentId === mark.agentId && old.turnId === mark.turnId && old.turnSeq === mark.turnSeq) continue;
+          upsertAttribution.run(sessionId, target, key, mark.agentId, mark.turnId, mark.turnSeq);
+        }
+      }
     },
     saveSnapshot: (sessionId: string, mark: TurnMark, tree: string, at: string): void =>
       void insertSnapshot.run(sessionId, mark.turnSeq, mark.turnId, mark.agentId, tree, at),

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { testCore } from '../../helpers/core.ts';
@@ -84,6 +84,20 @@ describe('sessions work in their own worktree', () => {
     expect(await core.api.call('changes.get', { sessionId })).toMatchObject({ ok: false, error: { kind: 'invalid-arguments', message: expect.stringContaining('works directly in') } });
   });
 
+  test('a project that has become a bare repository gets no session, and nothing is written into it', async () => {
+    const core = testCore();
+    const folder = tempDir('boo-bare-');
+    const opened = unwrap(await core.api.call('projects.open', { path: folder }));
+    git(folder, 'init', '--quiet', '--bare');
+    const before = readdirSync(folder).sort();
+    expect(await core.api.call('sessions.create', { projectId: opened.id })).toMatchObject({
+      ok: false,
+      error: { kind: 'not-a-directory', message: expect.stringContaining('is a bare git repository') },
+    });
+    expect(unwrap(await core.api.call('sessions.list', { projectId: opened.id }))).toEqual([]);
+    expect(readdirSync(folder).sort()).toEqual(before);
+  });
+
   test('a project\'s setup copies untracked files and runs its command in each new worktree', async () => {
     const core = testCore();
     const project = gitProject();
@@ -130,6 +144,68 @@ describe('boocode changes and apply', () => {
     const applied = await boocode(['apply', '--data-dir', dataDir, '--session', started.sessionId]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(readFileSync(join(project, 'src.txt'), 'utf8')).toBe('one\ntwo\nthree\nfour\n');
+  });
+});
+
+describe('boocode changes in a terminal', () => {
+  test('`boocode changes` quotes a file name holding an escape sequence and a newline; --json keeps it exact', async () => {
+    const dataDir = tempDir();
+    const project = gitProject();
+    const hostile = 'red\x1b[31m\nname.txt';
+    {
+      const core = createCore({ dataDir });
+      const script = `printf 'x\\n' > "$(printf 'red\\033[31m\\nname.txt')" && mv src.txt "$(printf 'moved\\033[0m.txt')"`;
+      const { command, args, env } = scriptedAgentCommand({ default: { steps: [{ type: 'terminal', command: 'sh', args: ['-c', script] }, { type: 'text', text: 'ok' }] } });
+      unwrap(await core.api.call('agents.add', { agent: { id: 'scripted', name: 'Scripted', command, args, env } }));
+      await core.close();
+    }
+    const run = await boocode(['run', '--data-dir', dataDir, '--project', project, '--agent', 'scripted', '--json', 'odd names']);
+    expect(run.code, run.stderr).toBe(0);
+    const { sessionId } = jsonLines(run.stdout)[0] as { sessionId: string };
+
+    const text = await boocode(['changes', '--data-dir', dataDir, '--session', sessionId]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toContain('\x1b');
+    expect(text.stdout).toContain('added     "red\\033[31m\\nname.txt"  +1 -0');
+    expect(text.stdout).toContain('renamed   src.txt → "moved\\033[0m.txt"');
+    expect(text.stdout.split('\n').filter((line) => line.startsWith('added') || line.startsWith('renamed'))).toHaveLength(2);
+
+    const json = await boocode(['changes', '--data-dir', dataDir, '--session', sessionId, '--json']);
+    const set = JSON.parse(json.stdout) as { files: { path: string; oldPath: string | null }[] };
+    expect(set.files.map((file) => [file.oldPath, file.path]).sort()).toEqual([
+      [null, hostile],
+      ['src.txt', 'moved\x1b[0m.txt'],
+    ]);
+  });
+});
+
+describe('boocode apply of files in new folders', () => {
+  test('`boocode apply --file` lands a file in a new folder, and one whose folder replaced a file of the same name', async () => {
+    const dataDir = tempDir();
+    const project = gitProject();
+    writeFileSync(join(project, 'dir'), 'a file that becomes a folder\n');
+    git(project, 'add', 'dir');
+    git(project, 'commit', '--quiet', '-m', 'dir');
+    {
+      const core = createCore({ dataDir });
+      const script = 'mkdir -p fresh/deeper && printf "fresh\\n" > fresh/deeper/new-file && rm dir && mkdir dir && printf "new\\n" > dir/new-file';
+      const { command, args, env } = scriptedAgentCommand({ default: { steps: [{ type: 'terminal', command: 'sh', args: ['-c', script] }, { type: 'text', text: 'ok' }] } });
+      unwrap(await core.api.call('agents.add', { agent: { id: 'scripted', name: 'Scripted', command, args, env } }));
+      await core.close();
+    }
+    const run = await boocode(['run', '--data-dir', dataDir, '--project', project, '--agent', 'scripted', '--json', 'make folders']);
+    expect(run.code, run.stderr).toBe(0);
+    const { sessionId } = jsonLines(run.stdout)[0] as { sessionId: string };
+
+    const fresh = await boocode(['apply', '--data-dir', dataDir, '--session', sessionId, '--file', 'fresh/deeper/new-file']);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stdout).toContain('Applied 1 file(s): fresh/deeper/new-file');
+    expect(readFileSync(join(project, 'fresh/deeper/new-file'), 'utf8')).toBe('fresh\n');
+
+    const replaced = await boocode(['apply', '--data-dir', dataDir, '--session', sessionId, '--file', 'dir/new-file']);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain('Applied 2 file(s): dir/new-file, dir\n0 file(s) still pending.');
+    expect(readFileSync(join(project, 'dir/new-file'), 'utf8')).toBe('new\n');
   });
 });
 

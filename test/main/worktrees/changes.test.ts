@@ -101,6 +101,92 @@ describe('the change set', () => {
     expect(byPath(files, 'z.txt').hunks[0]?.attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
     expect(byPath(files, 'z.txt').attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
   });
+  test('attributes a turn recorded after a restart as it would have without one', async () => {
+    const f = fixture({ files: { 'x.txt': lines(40) } });
+    const wt = await prepared(f);
+    write(wt, 'x.txt', lines(40, { 5: 'five by A' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    const service = f.restarted();
+    write(wt, 'x.txt', lines(40, { 5: 'five by A', 35: 'thirty-five by B' }));
+    await service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const x = byPath(unwrap(await service.changes('session-1')).files, 'x.txt');
+    expect(x.hunks.map((hunk) => hunk.attribution?.agentId)).toEqual(['agent-a', 'agent-b']);
+    expect(x.attribution?.agentId).toBe('agent-b');
+  });
+
+  test('stores the attribution it shows: a restarted service reads back the same change set after turns, an apply and a reject', async () => {
+    const f = fixture({ files: { 'x.txt': lines(40), 'y.txt': lines(10), 'z.txt': lines(10) } });
+    const wt = await prepared(f);
+    write(wt, 'x.txt', lines(40, { 5: 'five by A', 30: 'thirty by A' }));
+    write(wt, 'y.txt', lines(10, { 2: 'two by A' }));
+    write(wt, 'new.txt', 'new by A\n');
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    write(wt, 'x.txt', lines(40, { 5: 'five by A', 30: 'thirty by B' }));
+    rmSync(join(wt, 'z.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    unwrap(await f.service.apply('session-1', { files: ['y.txt'] }));
+    unwrap(await f.service.reject('session-1', { files: ['new.txt'] }));
+    const live = unwrap(await f.service.changes('session-1'));
+    expect(live.files.map((file) => [file.path, file.attribution?.agentId, file.hunks.map((hunk) => hunk.attribution?.agentId)])).toEqual([
+      ['x.txt', 'agent-b', ['agent-a', 'agent-b']],
+      ['z.txt', 'agent-b', ['agent-b']],
+    ]);
+    expect(unwrap(await f.restarted().changes('session-1'))).toEqual(live);
+  });
+
+  test('gives a binary file to the turn that last rewrote it, and keeps a file a turn left alone', async () => {
+    const f = fixture();
+    const wt = await prepared(f);
+    write(wt, 'image.bin', binary);
+    write(wt, 'notes.txt', 'notes\n');
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    write(wt, 'image.bin', Buffer.concat([binary, binary]));
+    write(wt, 'notes.txt', 'notes\n');
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const { files } = unwrap(await f.service.changes('session-1'));
+    expect(byPath(files, 'image.bin').attribution).toEqual({ agentId: 'agent-b', turnId: 'turn-2' });
+    expect(byPath(files, 'notes.txt').attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
+    expect(byPath(files, 'notes.txt').hunks[0]?.attribution).toEqual({ agentId: 'agent-a', turnId: 'turn-1' });
+  });
+
+  test('gives a deleted file and its hunk to the turn that deleted it', async () => {
+    const f = fixture({ files: { 'gone.txt': lines(5), 'kept.txt': lines(5) } });
+    const wt = await prepared(f);
+    write(wt, 'kept.txt', lines(5, { 2: 'two by A' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    rmSync(join(wt, 'gone.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const gone = byPath(unwrap(await f.service.changes('session-1')).files, 'gone.txt');
+    expect(gone.attribution).toEqual({ agentId: 'agent-b', turnId: 'turn-2' });
+    expect(gone.hunks.map((hunk) => hunk.attribution)).toEqual([{ agentId: 'agent-b', turnId: 'turn-2' }]);
+  });
+
+  test('gives a file that one turn renamed and a later turn deleted to the turn that deleted it', async () => {
+    const f = fixture({ files: { 'old.txt': lines(20) } });
+    const wt = await prepared(f);
+    renameSync(join(wt, 'old.txt'), join(wt, 'moved.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    rmSync(join(wt, 'moved.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    const { files } = unwrap(await f.service.changes('session-1'));
+    expect(files.map((file) => [file.path, file.kind])).toEqual([['old.txt', 'deleted']]);
+    expect(byPath(files, 'old.txt').attribution).toEqual({ agentId: 'agent-b', turnId: 'turn-2' });
+    expect(byPath(files, 'old.txt').hunks.map((hunk) => hunk.attribution)).toEqual([{ agentId: 'agent-b', turnId: 'turn-2' }]);
+  });
+
+  test('gives a file renamed by a later turn to that turn, each hunk keeping the turn that made it', async () => {
+    const f = fixture({ files: { 'old.txt': lines(40) } });
+    const wt = await prepared(f);
+    write(wt, 'old.txt', lines(40, { 5: 'five by A' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-1', agentId: 'agent-a' });
+    write(wt, 'old.txt', lines(40, { 5: 'five by A', 35: 'thirty-five by B' }));
+    await f.service.recordTurn('session-1', { turnId: 'turn-2', agentId: 'agent-b' });
+    renameSync(join(wt, 'old.txt'), join(wt, 'new.txt'));
+    await f.service.recordTurn('session-1', { turnId: 'turn-3', agentId: 'agent-c' });
+    const renamed = byPath(unwrap(await f.service.changes('session-1')).files, 'new.txt');
+    expect(renamed).toMatchObject({ kind: 'renamed', oldPath: 'old.txt', attribution: { agentId: 'agent-c' } });
+    expect(renamed.hunks.map((hunk) => hunk.attribution?.agentId)).toEqual(['agent-a', 'agent-b']);
+  });
 });
 
 describe('apply', () => {
@@ -183,6 +269,80 @@ describe('apply', () => {
     expect(read(f.project, 'x.txt')).toBe(lines(40, { 2: 'user', 35: 'agent' }));
   });
 
+  test('applies new files in new folders whole, by hunk, and binary or empty', async () => {
+    const f = fixture();
+    const wt = await prepared(f);
+    write(wt, 'dir/new-file', 'new\nfile\n');
+    write(wt, 'a/b/c/deep.txt', 'deep\n');
+    write(wt, 'assets/image.bin', binary);
+    write(wt, 'empty/.keep', '');
+    await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'a' });
+    const deep = byPath(unwrap(await f.service.changes('session-1')).files, 'a/b/c/deep.txt').hunks[0]?.id ?? '';
+
+    expect(unwrap(await f.service.apply('session-1', { files: ['dir/new-file'] })).appliedFiles).toEqual(['dir/new-file']);
+    expect(unwrap(await f.service.apply('session-1', { hunkIds: [deep] })).appliedFiles).toEqual(['a/b/c/deep.txt']);
+    expect(unwrap(await f.service.apply('session-1', { files: ['assets/image.bin', 'empty/.keep'] })).summary.files).toBe(0);
+    expect(read(f.project, 'dir/new-file')).toBe('new\nfile\n');
+    expect(read(f.project, 'a/b/c/deep.txt')).toBe('deep\n');
+    expect(readFileSync(join(f.project, 'assets/image.bin')).equals(binary)).toBe(true);
+    expect(read(f.project, 'empty/.keep')).toBe('');
+  });
+
+  test('applies a new file whose folder replaced a file of the same name, the file\'s deletion going with it', async () => {
+    const f = fixture({ files: { dir: 'I was a file\n', 'other.txt': 'other\n' } });
+    const wt = await prepared(f);
+    rmSync(join(wt, 'dir'));
+    write(wt, 'dir/new-file', 'new\n');
+    write(wt, 'other.txt', 'changed\n');
+    await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'a' });
+
+    const outcome = unwrap(await f.service.apply('session-1', { files: ['dir/new-file'] }));
+    expect(outcome.appliedFiles.sort()).toEqual(['dir', 'dir/new-file']);
+    expect(read(f.project, 'dir/new-file')).toBe('new\n');
+    expect(read(f.project, 'other.txt')).toBe('other\n');
+    expect(unwrap(await f.service.changes('session-1')).files.map((file) => file.path)).toEqual(['other.txt']);
+  });
+
+  test('applies a hunk of a new file whose folder replaced a file of the same name', async () => {
+    const f = fixture({ files: { 'src/config': 'key=value\n' } });
+    const wt = await prepared(f);
+    rmSync(join(wt, 'src/config'));
+    write(wt, 'src/config/index.ts', 'export const key = "value";\n');
+    await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'a' });
+    const hunk = byPath(unwrap(await f.service.changes('session-1')).files, 'src/config/index.ts').hunks[0]?.id ?? '';
+
+    const outcome = unwrap(await f.service.apply('session-1', { hunkIds: [hunk] }));
+    expect(outcome.appliedHunkIds).toContain(hunk);
+    expect(read(f.project, 'src/config/index.ts')).toBe('export const key = "value";\n');
+    expect(unwrap(await f.service.changes('session-1')).files).toEqual([]);
+  });
+
+  test('applies a file that replaced a folder of the same name, the folder\'s deletions going with it', async () => {
+    const f = fixture({ files: { 'lib/a.txt': 'a\n', 'lib/sub/b.txt': 'b\n' } });
+    const wt = await prepared(f);
+    rmSync(join(wt, 'lib'), { recursive: true });
+    write(wt, 'lib', 'now a file\n');
+    await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'a' });
+
+    expect(unwrap(await f.service.apply('session-1', { files: ['lib'] })).appliedFiles.sort()).toEqual(['lib', 'lib/a.txt', 'lib/sub/b.txt']);
+    expect(read(f.project, 'lib')).toBe('now a file\n');
+  });
+
+  test('refuses a new file whose folder the user made a file of in the project, naming it, and writes nothing', async () => {
+    const f = fixture();
+    const wt = await prepared(f);
+    write(wt, 'a-first.txt', 'first\n');
+    write(wt, 'dir/new-file', 'new\n');
+    await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'a' });
+    write(f.project, 'dir', 'the user\'s own file\n');
+
+    expect(unwrap(await f.service.conflicts('session-1', {}))).toEqual([{ path: 'dir/new-file', reason: 'dir is not a folder here, and dir/new-file needs it to be one' }]);
+    expect(expectFailure(await f.service.apply('session-1', {}), 'conflict')).toContain('dir/new-file: dir is not a folder here');
+    expect(existsSync(join(f.project, 'a-first.txt'))).toBe(false);
+    expect(read(f.project, 'dir')).toBe('the user\'s own file\n');
+    expect(unwrap(await f.service.changes('session-1')).summary.files).toBe(2);
+  });
+
   test('refuses ids that are not pending', async () => {
     const f = fixture();
     const wt = await prepared(f);
@@ -209,6 +369,32 @@ describe('reject', () => {
     // A later turn that changes nothing does not bring the rejected hunks back.
     const next = unwrap(await f.service.recordTurn('session-1', { turnId: 't2', agentId: 'a' }));
     expect(next).toMatchObject({ files: 1, hunks: 1 });
+  });
+
+  test('takes a file in a new folder out of the worktree', async () => {
+    const f = fixture();
+    const wt = await prepared(f);
+    write(wt, 'dir/new-file', 'new\n');
+    write(wt, 'dir/kept', 'kept\n');
+    await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'a' });
+    const kept = byPath(unwrap(await f.service.changes('session-1')).files, 'dir/kept').hunks[0]?.id ?? '';
+    unwrap(await f.service.reject('session-1', { files: ['dir/new-file'] }));
+    expect(existsSync(join(wt, 'dir/new-file'))).toBe(false);
+    unwrap(await f.service.reject('session-1', { hunkIds: [kept] }));
+    expect(existsSync(join(wt, 'dir'))).toBe(false);
+    expect(unwrap(await f.service.changes('session-1')).files).toEqual([]);
+  });
+
+  test('brings back a file whose name a new folder took, the folder\'s files going with it', async () => {
+    const f = fixture({ files: { dir: 'I was a file\n' } });
+    const wt = await prepared(f);
+    rmSync(join(wt, 'dir'));
+    write(wt, 'dir/new-file', 'new\n');
+    await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'a' });
+
+    unwrap(await f.service.reject('session-1', { files: ['dir'] }));
+    expect(read(wt, 'dir')).toBe('I was a file\n');
+    expect(unwrap(await f.service.changes('session-1')).files).toEqual([]);
   });
 
   test('brings back a deleted file', async () => {

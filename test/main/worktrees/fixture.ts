@@ -13,6 +13,8 @@ import { tempDir } from '../../helpers/tempDir.ts';
 
 export interface Fixture {
   readonly service: WorktreeService;
+  /** A second service on the same store and data dir, as after a restart: nothing cached. */
+  restarted(): WorktreeService;
   readonly store: Store;
   readonly dataDir: string;
   readonly project: string;
@@ -36,15 +38,16 @@ export function fixture(options: { files?: Record<string, string> } = {}): Fixtu
   const events: ChangesUpdatedEvent[] = [];
   const logs: string[] = [];
   let clock = Date.parse('2030-01-01T00:00:00.000Z');
-  const service = createWorktreeService({
-    store,
-    unitOfWork,
-    publish: (event) => events.push(event),
-    dataDir,
-    log: (line) => logs.push(line),
-    now: () => clock,
-  });
-  return { service, store, dataDir, project, events, logs, advance: (ms) => void (clock += ms) };
+  const create = () =>
+    createWorktreeService({
+      store,
+      unitOfWork,
+      publish: (event) => events.push(event),
+      dataDir,
+      log: (line) => logs.push(line),
+      now: () => clock,
+    });
+  return { service: create(), restarted: create, store, dataDir, project, events, logs, advance: (ms) => void (clock += ms) };
 }
 
 export function write(root: string, path: string, content: string | Buffer): void {

@@ -1,6 +1,6 @@
 // A session worktree's life: prepared from the project's HEAD with its setup, committed to,
 // archived to a hidden ref, restored, reaped, and noticed when it vanished.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { git } from '../../helpers/git.ts';
@@ -78,6 +78,24 @@ describe('prepare', () => {
     expect(expectFailure(await f.service.changes('s1'), 'invalid-arguments')).toContain('not a git repository');
     expectFailure(await f.service.apply('s1', {}), 'invalid-arguments');
     expect(f.events).toEqual([]);
+  });
+
+  test('refuses a bare repository instead of working in it as a folder, and records nothing', async () => {
+    const f = fixture();
+    const bare = join(tempDir('boo-wt-bare-'), 'bare.git');
+    git(f.project, 'clone', '--quiet', '--bare', f.project, bare);
+    const before = readdirSync(bare).sort();
+    expect(expectFailure(await f.service.prepare({ sessionId: 's1', projectPath: bare }), 'not-a-directory')).toContain('is a bare git repository');
+    expect(f.service.get('s1')).toBeUndefined();
+    expect(readdirSync(bare).sort()).toEqual(before);
+  });
+
+  test('refuses a folder under a .git file that points nowhere, naming the file', async () => {
+    const f = fixture();
+    const folder = tempDir('boo-wt-orphan-');
+    writeFileSync(join(folder, '.git'), 'gitdir: /nonexistent/worktrees/gone\n');
+    expect(expectFailure(await f.service.prepare({ sessionId: 's1', projectPath: folder }), 'git-failed')).toContain(`${join(folder, '.git')}) points to /nonexistent/worktrees/gone`);
+    expect(f.service.get('s1')).toBeUndefined();
   });
 
   test('refuses a setup file outside the project', async () => {

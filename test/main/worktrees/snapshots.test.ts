@@ -1,10 +1,10 @@
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { hiddenRefs } from '../../../src/main/worktrees/index.ts';
 import { git } from '../../helpers/git.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
-import { fixture, makeExecutable, prepared, unwrap, write } from './fixture.ts';
+import { expectFailure, fixture, lines, makeExecutable, prepared, unwrap, write } from './fixture.ts';
 import { execFileSync } from 'node:child_process';
 
 /** The tree plain git makes of a worktree (tracked and untracked, ignores honoured), through a scratch index. */
@@ -17,7 +17,7 @@ function plainGitTree(worktree: string): string {
 
 describe('turn snapshots', () => {
   test('each recorded snapshot is exactly the tree git itself makes of the worktree, whatever the paths and changes', async () => {
-    const f = fixture({ files: { 'a/b/c.txt': 'deep\n', 'plain.txt': 'plain\n', 'dir-to-file/x.txt': 'x\n', 'file-to-dir': 'f\n', 'link-me.txt': 'target\n' } });
+    const f = fixture({ files: { 'a/b/c.txt': 'deep\n', 'plain.txt': 'plain\n', 'dir-to-file/x.txt': 'x\n', 'file-to-dir': 'f\n', 'link-me.txt': 'target\n', 'renamed-away': lines(30) } });
     const wt = await prepared(f);
     const snapshot = () => git(f.project, 'rev-parse', `${hiddenRefs.snapshot('session-1')}^{tree}`);
     const turns: (() => void)[] = [
@@ -46,6 +46,12 @@ describe('turn snapshots', () => {
         for (const name of ['plain.txt', 'dir-to-file', 'link-me.txt', 'a-link']) rmSync(join(wt, name));
       },
       () => undefined, // a turn that changed nothing
+      () => {
+        // A rename whose source name becomes a folder: git lists the rename where its destination
+        // sorts, after the new folder's file.
+        renameSync(join(wt, 'renamed-away'), join(wt, 'zz-destination'));
+        write(wt, 'renamed-away/inside.txt', 'a folder where the file was\n');
+      },
     ];
     for (const [index, change] of turns.entries()) {
       change();
@@ -57,4 +63,23 @@ describe('turn snapshots', () => {
     expect(snapshot()).toBe(plainGitTree(wt));
     expect(unwrap(await f.service.changes('session-1')).files.length).toBeGreaterThan(0);
   });
+
+  test('a capture that fails reports git-failed, leaves the snapshot where it was, and leaves no git process waiting', async () => {
+    const f = fixture();
+    const wt = await prepared(f);
+    const snapshot = () => git(f.project, 'rev-parse', hiddenRefs.snapshot('session-1'));
+    const before = snapshot();
+    write(wt, 'new.txt', 'new\n');
+    writeFileSync(join(f.dataDir, 'worktrees', '.index', 'session-1'), 'not an index');
+    const message = expectFailure(await f.service.recordTurn('session-1', { turnId: 't1', agentId: 'agent' }), 'git-failed');
+    expect(message).toContain('git');
+    expect(snapshot()).toBe(before);
+    expect(childGitProcesses()).toEqual([]);
+  });
 });
+
+/** git processes started by this test process that are still running. */
+function childGitProcesses(): string[] {
+  const children = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
+  return children.map((line) => line.trim()).filter((line) => line.endsWith(' git'));
+}
