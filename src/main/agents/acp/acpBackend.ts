@@ -15,7 +15,14 @@ import type { PermissionBroker } from '../permissions/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
 import { signalProcessGroup, stopProcessGroup } from '../processTree.ts';
 import { createUpdateMapper, type UpdateMapper } from './mapUpdate.ts';
-import { createTerminalHost, type TerminalHost } from './terminalHost.ts';
+import { createTerminalHost, type TerminalExitStatus, type TerminalHost, type TerminalProcess } from './terminalHost.ts';
+
+/** What the core's terminal service hears of an agent's terminals (ACP `terminal/create`). */
+export interface AgentTerminalObserver {
+  started(terminal: TerminalProcess & { readonly chatId: string; readonly agentId: string }): void;
+  output(terminalId: string, chunk: Buffer): void;
+  exited(terminalId: string, status: TerminalExitStatus): void;
+}
 import { createWorkspaceFs, type WorkspaceFs } from './workspaceFs.ts';
 
 export const acpTimings = {
@@ -56,6 +63,8 @@ export interface AcpBackendOptions {
   readonly log: (line: string) => void;
   /** Called when the agent session id is known (new or resumed), to persist it. */
   readonly onSession: (sessionId: string) => void;
+  /** Told about the terminals the agent runs, so that the user can watch them. */
+  readonly terminalObserver?: AgentTerminalObserver;
 }
 
 interface RunningTurn {
@@ -181,7 +190,14 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       { maxMessageBytes: acpLimits.maxMessageBytes },
     );
     const fs = createWorkspaceFs(options.cwd, { log: options.log });
-    const terminals = createTerminalHost({ root: options.cwd, env: spec.env });
+    const observer = options.terminalObserver;
+    const terminals = createTerminalHost({
+      root: options.cwd,
+      env: spec.env,
+      onSpawn: observer && ((process) => observer.started({ ...process, chatId, agentId })),
+      onOutput: observer && ((terminalId, chunk) => observer.output(terminalId, chunk)),
+      onExit: observer && ((process, status) => observer.exited(process.terminalId, status)),
+    });
     const connection = clientApp(fs, terminals).connect(stream);
     return ok({ child, pid, connection, exited, exitListeners, fs, terminals });
   }
