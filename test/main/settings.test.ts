@@ -8,7 +8,20 @@ describe('settings', () => {
     const core = testCore();
     expect(await core.api.call('settings.get', {})).toEqual({
       ok: true,
-      value: { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, customAgents: [] },
+      value: {
+        theme: 'system',
+        maxWarmAgents: 4,
+        agentIdleTtlMinutes: 15,
+        permissionTimeoutSeconds: 0,
+        archivedWorktreeRetentionDays: 7,
+        opencodeConfigOverlay: '',
+        queueLimit: 20,
+        customAgents: [],
+        terminalFontFamily: expect.stringContaining('monospace'),
+        terminalFontSize: 13,
+        terminalScrollback: 1000,
+        terminalCopyOnSelect: false,
+      },
     });
   });
 

@@ -4,10 +4,26 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { fail, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
 import { ipcChannels } from '../../shared/ipcChannels.ts';
-import type { WireEndpoint } from '../wire/index.ts';
+import { createOutputInterest, type OutputInterest, type WireEndpoint } from '../wire/index.ts';
 
 export function registerIpc(core: WireEndpoint, isAppUrl: (url: string) => boolean, getWindow: () => BrowserWindow | undefined): () => void {
   const subscriptions = new Map<WebContents, () => void>();
+  // Per window, like the WebSocket's: only the output of terminals the window shows crosses IPC.
+  const interests = new Map<WebContents, OutputInterest>();
+
+  function interestOf(sender: WebContents): OutputInterest {
+    let interest = interests.get(sender);
+    if (!interest) {
+      interest = createOutputInterest();
+      interests.set(sender, interest);
+      // A reload leaves no view behind: the new page attaches the terminals it shows again.
+      sender.on('did-start-navigation', (details) => {
+        if (details.isMainFrame && !details.isSameDocument) interest?.clear();
+      });
+      sender.once('destroyed', () => interests.delete(sender));
+    }
+    return interest;
+  }
 
   function isTrusted(event: IpcMainInvokeEvent | IpcMainEvent): boolean {
     const frame = event.senderFrame;
@@ -22,6 +38,7 @@ export function registerIpc(core: WireEndpoint, isAppUrl: (url: string) => boole
     if (!isTrusted(event)) return untrusted();
     if (typeof payload !== 'object' || payload === null) return fail('invalid-message', 'Expected { method, args }.');
     const { method, args } = payload as { method?: unknown; args?: unknown };
+    interestOf(event.sender).note(method, args);
     return core.dispatch(method, args);
   });
 
@@ -29,7 +46,9 @@ export function registerIpc(core: WireEndpoint, isAppUrl: (url: string) => boole
     if (!isTrusted(event)) return untrusted();
     const sender = event.sender;
     subscriptions.get(sender)?.();
+    const interest = interestOf(sender);
     const { result, unsubscribe } = await core.api.subscribe(position as { afterSeq: number }, (message: SubscriptionMessage) => {
+      if (message.kind === 'transient' && !interest.wants(message.event)) return;
       if (!sender.isDestroyed()) sender.send(ipcChannels.message, message);
     });
     if (!result.ok) return result;

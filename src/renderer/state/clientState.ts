@@ -6,6 +6,7 @@ import type { ChangeSetSummary, SessionWorkspace } from '../../shared/changes.ts
 import type { Chat, ChatView, Message, Session, Turn } from '../../shared/chats.ts';
 import type { AppEvent, ChatActivity, Project, Settings, WorkspaceSnapshot } from '../../shared/contract.ts';
 import type { LayoutEnvelope } from '../../shared/layout.ts';
+import type { Terminal } from '../../shared/terminals.ts';
 import { applyToTranscript, mergeView, prependHistory, type Transcript } from './transcript.ts';
 
 export interface SessionLayout {
@@ -34,6 +35,8 @@ export interface ClientState {
   /** Only the chats a window has open. */
   readonly transcripts: Readonly<Record<string, Transcript>>;
   readonly layouts: Readonly<Record<string, SessionLayout>>;
+  /** Every session's terminals (their output goes to the views, never through this state). */
+  readonly terminals: Readonly<Record<string, Terminal>>;
   /** Bumped when the agent catalog changes, so agent lists are read again. */
   readonly catalogVersion: number;
 }
@@ -54,6 +57,7 @@ export const initialClientState: ClientState = {
   processes: {},
   transcripts: {},
   layouts: {},
+  terminals: {},
   catalogVersion: 0,
 };
 
@@ -150,6 +154,7 @@ function fromSnapshot(state: ClientState, snapshot: WorkspaceSnapshot): ClientSt
     changes: Object.fromEntries(snapshot.changes.map((entry) => [entry.sessionId, entry.summary])),
     permissions: byId(snapshot.permissions, (request) => request.id),
     processes: byId(snapshot.processes, processKey),
+    terminals: byId(snapshot.terminals, (terminal) => terminal.id),
     // Open transcripts and layouts are read again by their views after a resync.
     transcripts: Object.fromEntries(Object.entries(state.transcripts).map(([chatId, transcript]) => [chatId, { ...transcript, isStale: true }])),
     catalogVersion: state.catalogVersion + 1,
@@ -212,6 +217,10 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
       // A window's own saves come back as events; it already shows them.
       if (event.writer === windowId) return state;
       return { ...state, layouts: { ...state.layouts, [event.sessionId]: { layout: event.layout, notice: null } } };
+    case 'terminal.record.changed':
+      return { ...state, terminals: { ...state.terminals, [event.terminal.id]: event.terminal } };
+    case 'terminal.record.removed':
+      return { ...state, terminals: omitWhere(state.terminals, (terminal) => terminal.id === event.terminalId) };
     default:
       return assertNever(event);
   }
