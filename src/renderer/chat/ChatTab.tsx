@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message, Part } from '../../shared/chats.ts';
 import { useWindow, type AppStore } from '../state/store.ts';
+import { AgentTerminalCard } from '../terminal/TerminalTab.tsx';
 
 export function ChatTab({ store, chatId, isVisible }: { store: AppStore; chatId: string; isVisible: boolean }) {
   const transcript = useWindow(store, (state) => state.client.transcripts[chatId]);
@@ -31,7 +32,7 @@ export function ChatTab({ store, chatId, isVisible }: { store: AppStore; chatId:
         {!transcript && <p className="muted">Loading…</p>}
         {transcript && messages.length === 0 && <p className="empty-state">Say what you want {chat.agentId} to do.</p>}
         {messages.map((message) => (
-          <MessageView key={message.id} message={message} />
+          <MessageView key={message.id} message={message} store={store} />
         ))}
         {running && <p className="turn-state running">{running.agentId} is working…</p>}
         {!running && lastEnded && lastEnded.state !== 'completed' && (
@@ -52,17 +53,17 @@ export function ChatTab({ store, chatId, isVisible }: { store: AppStore; chatId:
   );
 }
 
-function MessageView({ message }: { message: Message }) {
+function MessageView({ message, store }: { message: Message; store: AppStore }) {
   return (
     <article className={`message ${message.role}`} aria-label={message.role === 'user' ? 'You' : (message.agentId ?? 'Agent')}>
       {message.parts.map((part) => (
-        <PartView key={part.id} part={part} />
+        <PartView key={part.id} part={part} store={store} />
       ))}
     </article>
   );
 }
 
-function PartView({ part }: { part: Part }) {
+function PartView({ part, store }: { part: Part; store: AppStore }) {
   switch (part.kind) {
     case 'text':
       return <div className="part-text">{part.text}</div>;
@@ -77,6 +78,7 @@ function PartView({ part }: { part: Part }) {
       return (
         <div className="part-tool">
           {part.call.title} <span className="muted">[{part.call.status}]</span>
+          {part.call.content.map((content) => (content.type === 'terminal' ? <AgentTerminalCard key={content.terminalId} store={store} terminalId={content.terminalId} /> : null))}
         </div>
       );
     case 'plan':

@@ -72,7 +72,8 @@ export type ClientAction =
   | { readonly type: 'layout.noticeSeen'; readonly sessionId: string }
   | { readonly type: 'project.upserted'; readonly project: Project }
   | { readonly type: 'session.upserted'; readonly session: Session }
-  | { readonly type: 'workspace.upserted'; readonly workspace: SessionWorkspace };
+  | { readonly type: 'workspace.upserted'; readonly workspace: SessionWorkspace }
+  | { readonly type: 'terminal.upserted'; readonly terminal: Terminal };
 
 export function reduceClient(state: ClientState, action: ClientAction): ClientState {
   switch (action.type) {
@@ -129,6 +130,8 @@ export function reduceClient(state: ClientState, action: ClientAction): ClientSt
       return { ...state, sessions: { ...state.sessions, [action.session.id]: action.session } };
     case 'workspace.upserted':
       return { ...state, workspaces: { ...state.workspaces, [action.workspace.sessionId]: action.workspace } };
+    case 'terminal.upserted':
+      return { ...state, terminals: { ...state.terminals, [action.terminal.id]: action.terminal } };
     default:
       return assertNever(action);
   }
