@@ -9,6 +9,8 @@ import { describe, expect, test } from 'vitest';
 import type { Core } from '../../../src/main/core/index.ts';
 import { terminalFlow } from '../../../src/main/terminals/index.ts';
 import { liveProcesses } from '../../../src/main/agents/processTree.ts';
+import { reports } from '../../helpers/agents.ts';
+import { assistantText, sendAndWait, setupChat } from '../../helpers/chats.ts';
 import { testCore } from '../../helpers/core.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
 import { attachViewer, screenText } from './viewer.ts';
@@ -182,6 +184,8 @@ describe('terminals', () => {
     expect(attachedLate?.lines.length).toBeGreaterThan(1000);
     expect(attachedLate).toEqual(seenFromStart);
     expect(attachedLate?.lines.some((text) => /^Xbc +Y$/.test(text))).toBe(true);
+    // The title the program set (OSC 0) is the terminal's title.
+    expect(await until(() => core.terminals.list(sessionId)[0]?.title === 'my title')).toBe(true);
     early.close();
     late.close();
   });
@@ -303,5 +307,26 @@ describe('terminals', () => {
     expect(silent.received() - silent.acknowledged()).toBeGreaterThan(terminalFlow.highWatermark);
     silent.close();
     watcher.close();
+  });
+});
+
+describe("agents' terminals", () => {
+  test("a command an agent runs shows as a read-only terminal of its chat's session, its output kept after it ends", async () => {
+    const core = testCore({ env: shellEnv() });
+    const fixture = await setupChat(core, { default: { steps: [{ type: 'terminal', command: 'printf', args: ['first line\\nsecond line\\n'] }] } });
+    const turn = await sendAndWait(core, fixture.chatId, 'run it');
+    expect(turn.state).toBe('completed');
+    const [report] = reports(assistantText(core, fixture.chatId, turn.id), 'terminal');
+    const terminalId = String(report?.terminalId);
+    expect(core.terminals.list(fixture.sessionId)).toMatchObject([{ id: terminalId, kind: 'agent', chatId: fixture.chatId, state: 'exited', exitCode: 0, command: 'printf first line\\nsecond line\\n' }]);
+
+    const viewer = await attachViewer(core, terminalId, { withScreen: true });
+    await viewer.parsed();
+    const { lines } = viewer.screen ? screenText(viewer.screen) : { lines: [] };
+    // Pipes carry bare newlines; the screen shows them as a pty would, each line from column 0.
+    expect(lines.slice(0, 2)).toEqual(['first line', 'second line']);
+    expect(await core.api.call('terminals.input', { terminalId, data: 'x' })).toMatchObject({ ok: false, error: { kind: 'invalid-state' } });
+    expect(await core.api.call('terminals.close', { terminalId })).toMatchObject({ ok: false, error: { kind: 'invalid-state' } });
+    viewer.close();
   });
 });
