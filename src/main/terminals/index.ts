@@ -21,14 +21,18 @@ import type { SessionService } from '../sessions/index.ts';
 import type { SettingsService } from '../settings/index.ts';
 import type { Store, UnitOfWork } from '../store/index.ts';
 import { createTerminalRecords, type TerminalRecord } from './records.ts';
-import { createScreen, type Screen } from './screen.ts';
+import { createScreenHost, type ScreenHandle } from './screenHost.ts';
 import { defaultShell, endShellSession, foregroundProgram, reapShellSession, startShell, type ShellCommand } from './shell.ts';
 
 export { shellTimings } from './shell.ts';
 
 /** Flow control, in UTF-16 code units of output (what the views count and acknowledge). */
 export const terminalFlow = {
-  /** How long output gathers before it leaves the core, as in VS Code's pty host: fewer, larger events. */
+  /**
+   * Output leaves the core at most once per this long, as in VS Code's pty host: fewer, larger
+   * events under a flood. The first output after a quiet spell leaves at once, so that an echoed
+   * keystroke does not wait for the batch.
+   */
   batchMs: 5,
   /** A batch this large leaves at once, so that events stay small whatever the rate. */
   maxBatchChars: 128 * 1024,
@@ -40,9 +44,12 @@ export const terminalFlow = {
   highWatermark: 512 * 1024,
   /** Below this the shell resumes; well above zero, so that the pipe never runs dry while the ack travels. */
   lowWatermark: 128 * 1024,
-  /** The core's own screen may fall this far behind (it parses on the core's thread) before the shell waits for it. */
-  screenHighWatermark: 2 * 1024 * 1024,
-  screenLowWatermark: 512 * 1024,
+  /**
+   * The core's own screen may fall this far behind (it parses on the core's thread, ~20 MB/s
+   * here: 50 ms of output) before the shell waits for it.
+   */
+  screenHighWatermark: 1024 * 1024,
+  screenLowWatermark: 256 * 1024,
   /**
    * A view that is behind and has not acknowledged for this long no longer holds the shell: its
    * window was closed or reloaded without detaching. A live one acknowledges every few ms.
@@ -90,13 +97,15 @@ export interface TerminalServiceOptions {
   readonly log: (line: string) => void;
   /** Tighter flow control, for tests. */
   readonly flow?: Partial<Record<keyof typeof terminalFlow, number>>;
+  /** Keep the screens on the core's thread instead of a worker (for comparison). */
+  readonly isScreenThreaded?: boolean;
 }
 
 export interface TerminalService {
   create(input: { sessionId: string; cols: number; rows: number; shell?: string; cwd?: string; name?: string }): Result<Terminal>;
   list(sessionId: string): Terminal[];
   all(): Terminal[];
-  attach(terminalId: string, viewerId: string): Result<TerminalAttachment>;
+  attach(terminalId: string, viewerId: string): Promise<Result<TerminalAttachment>>;
   detach(terminalId: string, viewerId: string): Result<{ detached: boolean }>;
   ack(terminalId: string, viewerId: string, offset: number): Result<{ acknowledged: boolean }>;
   input(terminalId: string, data: string): Result<{ written: boolean }>;
@@ -130,7 +139,7 @@ interface Entry {
   /** End of the stream: every unit before it has been published. */
   offset: number;
   /** The live screen; undefined for a terminal that ended (its screen is then `saved`). */
-  screen: Screen | undefined;
+  screen: ScreenHandle | undefined;
   /** The screen of an ended terminal, compacted; undefined until read from disk for a restored one. */
   saved: { screen: string; cols: number; rows: number } | undefined;
   pty: IPty | undefined;
@@ -138,10 +147,12 @@ interface Entry {
   pending: string[];
   pendingChars: number;
   batchTimer: NodeJS.Timeout | undefined;
+  lastFlushAt: number;
   viewers: Map<string, Viewer>;
   isPaused: boolean;
   staleTimer: NodeJS.Timeout | undefined;
   isDirty: boolean;
+  isSaving: boolean;
   isClosed: boolean;
   titleTimer: NodeJS.Timeout | undefined;
   /** An agent's command writes bytes through pipes: decoded here, split characters kept. */
@@ -156,6 +167,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   const records = createTerminalRecords(options.store, options.dataDir);
   const pidRegistry = createPidRegistry(options.store);
   const entries = new Map<string, Entry>();
+  const screens = createScreenHost({ log, isThreaded: options.isScreenThreaded });
   let isShuttingDown = false;
 
   const reapedAtStart = restoreAtStart();
@@ -208,12 +220,14 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     list: (sessionId) => [...entries.values()].filter((entry) => entry.record.sessionId === sessionId).map((entry) => toTerminal(entry.record)),
     all: () => [...entries.values()].map((entry) => toTerminal(entry.record)),
 
-    attach(terminalId, viewerId) {
+    async attach(terminalId, viewerId) {
       const entry = entries.get(terminalId);
       if (!entry) return fail('not-found', `No terminal with id ${terminalId}.`);
       flush(entry);
-      const snapshot = entry.screen ? entry.screen.snapshot() : { ...savedScreen(entry), offset: entry.offset };
-      entry.viewers.set(viewerId, { acked: snapshot.offset, lastSeenAt: Date.now() });
+      // Counted from now: output published while the snapshot is taken is this view's to acknowledge.
+      entry.viewers.set(viewerId, { acked: entry.offset, lastSeenAt: Date.now() });
+      const snapshot = entry.screen ? await entry.screen.snapshot() : { ...savedScreen(entry), offset: entry.offset };
+      if (entry.isClosed) return fail('not-found', `No terminal with id ${terminalId}.`);
       return ok({ terminal: toTerminal(entry.record), ...snapshot });
     },
 
@@ -426,11 +440,15 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       const live = [...entries.values()];
       for (const entry of live) flush(entry);
       const shells = live.filter((entry) => entry.pty);
-      await Promise.race([Promise.all(shells.map((entry) => entry.screen?.whenParsed())), delay(terminalTimings.shutdownParseWaitMs)]);
-      for (const entry of shells) saveScreen(entry);
+      // Compact screens when their parsing is nearly done; otherwise screen plus raw tail, which shows the same.
+      const compacted = Promise.all(shells.map((entry) => saveScreen(entry, { whenParsed: true })));
+      if ((await Promise.race([compacted.then(() => true), delay(terminalTimings.shutdownParseWaitMs).then(() => false)])) === false) {
+        await Promise.all(shells.map((entry) => saveScreen(entry, { whenParsed: false, isForced: true })));
+      }
       // Their rows stay `running`: the next core shows them as restored, ended with BooCode.
       await Promise.all(shells.map(endShell));
       for (const entry of live) dispose(entry);
+      await screens.dispose();
     },
   };
   return service;
@@ -472,8 +490,13 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     if (entry.isClosed || data.length === 0) return;
     entry.pending.push(data);
     entry.pendingChars += data.length;
-    if (entry.pendingChars >= flow.maxBatchChars) flush(entry);
-    else entry.batchTimer ??= setTimeout(() => flush(entry), flow.batchMs);
+    if (entry.batchTimer) {
+      if (entry.pendingChars >= flow.maxBatchChars) flush(entry);
+      return;
+    }
+    const wait = entry.lastFlushAt + flow.batchMs - performance.now();
+    if (wait <= 0 || entry.pendingChars >= flow.maxBatchChars) flush(entry);
+    else entry.batchTimer = setTimeout(() => flush(entry), wait);
   }
 
   function flush(entry: Entry): void {
@@ -483,6 +506,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     const data = entry.pending.length === 1 ? (entry.pending[0] as string) : entry.pending.join('');
     entry.pending = [];
     entry.pendingChars = 0;
+    entry.lastFlushAt = performance.now();
     const offset = entry.offset;
     entry.offset += data.length;
     const now = Date.now();
@@ -523,8 +547,8 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   // -------------------------------------------------------------------------------------------
   // Screens
 
-  function openScreen(entry: Entry, size: { cols: number; rows: number }, initial?: string): Screen {
-    const screen = createScreen({ ...size, scrollback: settings.get().terminalScrollback, initial, offset: entry.offset });
+  function openScreen(entry: Entry, size: { cols: number; rows: number }, initial?: string): ScreenHandle {
+    const screen = screens.open(entry.record.id, { ...size, scrollback: settings.get().terminalScrollback, initial, offset: entry.offset });
     screen.onParsed(() => {
       if (entry.isPaused) updateFlow(entry);
     });
@@ -543,13 +567,12 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   async function compact(entry: Entry): Promise<void> {
     const screen = entry.screen;
     if (!screen) return;
-    await screen.whenParsed();
-    if (entry.screen !== screen || entry.pty) return; // restarted meanwhile
-    const snapshot = screen.snapshot();
+    const snapshot = await screen.snapshot({ whenParsed: true });
+    if (entry.screen !== screen || entry.pty || entry.isClosed) return; // restarted or closed meanwhile
     entry.saved = { screen: snapshot.screen, cols: snapshot.cols, rows: snapshot.rows };
-    if (entry.record.kind === 'shell' && !entry.isClosed) saveScreen(entry);
     entry.screen = undefined;
     screen.dispose();
+    if (entry.record.kind === 'shell') writeSaved(entry, entry.saved);
   }
 
   function savedScreen(entry: Entry): { screen: string; cols: number; rows: number } {
@@ -557,21 +580,31 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     return entry.saved;
   }
 
-  function saveScreen(entry: Entry): void {
-    if (entry.record.kind !== 'shell' || entry.isClosed) return;
-    const snapshot = entry.screen?.snapshot() ?? (entry.saved && { ...entry.saved });
-    if (!snapshot) return;
+  /** Saves a shell's screen to disk; one save at a time per terminal (unless forced, at shutdown). */
+  async function saveScreen(entry: Entry, { whenParsed = false, isForced = false } = {}): Promise<void> {
+    const screen = entry.screen;
+    if (entry.record.kind !== 'shell' || entry.isClosed || !screen || (entry.isSaving && !isForced)) return;
+    entry.isSaving = true;
+    entry.isDirty = false;
+    try {
+      const snapshot = await screen.snapshot({ whenParsed });
+      if (!entry.isClosed) writeSaved(entry, snapshot);
+    } finally {
+      entry.isSaving = false;
+    }
+  }
+
+  function writeSaved(entry: Entry, snapshot: { screen: string; cols: number; rows: number }): void {
     try {
       records.writeScreen(entry.record.id, snapshot.screen);
       records.resize(entry.record.id, snapshot.cols, snapshot.rows);
-      entry.isDirty = false;
     } catch (error) {
       log(`could not save the screen of terminal ${entry.record.id}: ${String(error)}`);
     }
   }
 
   function saveDirtyScreens(): void {
-    for (const entry of entries.values()) if (entry.isDirty && entry.screen && entry.record.kind === 'shell') saveScreen(entry);
+    for (const entry of entries.values()) if (entry.isDirty && entry.screen && entry.record.kind === 'shell') void saveScreen(entry);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -678,10 +711,12 @@ function newEntry(record: TerminalRecord, offset: number): Entry {
     pending: [],
     pendingChars: 0,
     batchTimer: undefined,
+    lastFlushAt: 0,
     viewers: new Map(),
     isPaused: false,
     staleTimer: undefined,
     isDirty: false,
+    isSaving: false,
     isClosed: false,
     titleTimer: undefined,
     decoder: undefined,
