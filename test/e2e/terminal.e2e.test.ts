@@ -150,6 +150,27 @@ describe('terminals in a browser', () => {
       await typeInto(page, restored, 'echo "again=$(basename "$PWD")"');
       await expect.poll(() => screenOf(restored), { timeout: 10_000 }).toContain(`again=${basename(worktree)}`);
       await page.screenshot({ path: join(outputDir, 'terminal-7-restarted.png') });
+
+      // Find in the terminal: Ctrl+F opens it over the terminal, Escape gives the keyboard back.
+      await restored.click();
+      await page.keyboard.press('Control+f');
+      const find = page.getByRole('search', { name: 'Find in terminal' });
+      await find.getByRole('searchbox', { name: 'Find' }).fill('after=42');
+      await page.keyboard.press('Enter');
+      await page.screenshot({ path: join(outputDir, 'terminal-8-find.png') });
+      await page.keyboard.press('Escape');
+      await expect.poll(() => find.count()).toBe(0);
+
+      // Closing a tab whose shell runs a program asks first, then stops it.
+      await typeInto(page, restored, 'sleep 300');
+      await expect.poll(async () => (await screenOf(restored)).trimEnd().endsWith('sleep 300')).toBe(true);
+      await page.getByRole('button', { name: 'Close tab 1' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Close the terminal?' });
+      await confirm.waitFor();
+      expect(await confirm.textContent()).toContain('sleep is running in this terminal');
+      await page.screenshot({ path: join(outputDir, 'terminal-9-close-confirm.png') });
+      await confirm.getByRole('button', { name: 'Close and stop it' }).click();
+      await expect.poll(() => page.getByRole('tab', { name: /^1 / }).count()).toBe(0);
       expect(errors).toEqual([]);
     } finally {
       await serve.stop();
