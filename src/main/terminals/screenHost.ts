@@ -7,6 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createScreen, type ScreenOptions, type ScreenSnapshot } from './screen.ts';
 
+export const screenWorkerLimits = {
+  /**
+   * Parsing makes short-lived garbage at the output's rate; V8 would grow the young generation
+   * to ~48 MB for it and keep that resident. A small one is scavenged more often, cheaply.
+   */
+  maxYoungGenerationSizeMb: 8,
+} as const;
+
 export type ScreenRequest =
   | { readonly type: 'open'; readonly id: string; readonly options: ScreenOptions }
   | { readonly type: 'write'; readonly id: string; readonly data: string }
@@ -67,7 +75,7 @@ function threadedHost(file: URL, log: (line: string) => void): ScreenHost {
   let worker = start();
 
   function start(): Worker {
-    const started = new Worker(file);
+    const started = new Worker(file, { resourceLimits: screenWorkerLimits });
     // The core's life decides the process's; a screen worker never keeps it running.
     started.unref();
     started.on('message', (reply: ScreenReply) => {
