@@ -19,6 +19,17 @@ async function screenOf(terminal: Locator): Promise<string> {
   return (await terminal.innerText()).replace(/\u00a0/g, ' ');
 }
 
+/** The screen once it stopped changing (the prompt after a command's output comes a moment later). */
+async function settledScreenOf(terminal: Locator): Promise<string> {
+  let previous = await screenOf(terminal);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const current = await screenOf(terminal);
+    if (current === previous) return current;
+    previous = current;
+  }
+}
+
 function worktreeOf(dataDir: string): string {
   const db = new Database(join(dataDir, 'boocode.sqlite'), { readonly: true, fileMustExist: true });
   try {
@@ -101,7 +112,7 @@ describe('terminals in a browser', () => {
       await page.screenshot({ path: join(outputDir, 'terminal-2-seq.png') });
 
       // A reload reattaches to the same screen (no replay of 1.3 MB of output).
-      const beforeReload = await screenOf(first);
+      const beforeReload = await settledScreenOf(first);
       await page.reload();
       await first.waitFor();
       await expect.poll(() => screenOf(first), { timeout: 10_000 }).toBe(beforeReload);

@@ -24,8 +24,6 @@ import { createTerminalRecords, type TerminalRecord } from './records.ts';
 import { createScreenHost, type ScreenHandle } from './screenHost.ts';
 import { defaultShell, endShellSession, foregroundProgram, reapShellSession, startShell, type ShellCommand } from './shell.ts';
 
-export { shellTimings } from './shell.ts';
-
 /** Flow control, in UTF-16 code units of output (what the views count and acknowledge). */
 export const terminalFlow = {
   /**

@@ -30,7 +30,6 @@ export interface Screen {
   /** Resolves once everything written so far is parsed. */
   whenParsed(): Promise<void>;
   resize(cols: number, rows: number): void;
-  size(): { cols: number; rows: number };
   onParsed(listener: () => void): void;
   onTitle(listener: (title: string) => void): void;
   dispose(): void;
@@ -92,7 +91,6 @@ export function createScreen(options: ScreenOptions): Screen {
     resize(cols, rows) {
       if (!isDisposed && (cols !== terminal.cols || rows !== terminal.rows)) terminal.resize(cols, rows);
     },
-    size: () => ({ cols: terminal.cols, rows: terminal.rows }),
     onParsed(listener) {
       parsedListeners.push(listener);
     },

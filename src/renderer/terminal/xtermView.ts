@@ -13,7 +13,7 @@ import type { BooError } from '../../shared/contract.ts';
 import type { TerminalOutputEvent } from '../../shared/terminals.ts';
 import type { AppStore } from '../state/store.ts';
 
-export const viewFlow = {
+const viewFlow = {
   /**
    * Parsed output acknowledged at once, or when this much has gathered: the core's high
    * watermark is 512k units, so a few acks per watermark keep the pipe full without a request
