@@ -7,6 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { createCore } from '../../src/main/core/index.ts';
+import { scriptedAgentCommand } from '../fixtures/scripted-acp-agent.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { initRepo } from '../helpers/git.ts';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.ts';
@@ -182,6 +184,52 @@ describe('terminals in a browser', () => {
       await page.screenshot({ path: join(outputDir, 'terminal-9-close-confirm.png') });
       await confirm.getByRole('button', { name: 'Close and stop it' }).click();
       await expect.poll(() => page.getByRole('tab', { name: /^1 / }).count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  test("an agent's command shows read-only in its tool card, live, and opens in a tab", { timeout: 120_000 }, async () => {
+    const dataDir = tempDir('boo-e2e-data-');
+    const core = createCore({ dataDir });
+    const { command, args, env } = scriptedAgentCommand({
+      default: {
+        steps: [
+          { type: 'terminal', command: '/bin/sh', args: ['-c', 'for i in 1 2 3; do printf "\\033[32magent-line-$i\\033[0m\\n"; sleep 0.3; done'], toolCallId: 'run-1' },
+          { type: 'text', text: 'The command ran.' },
+        ],
+      },
+    });
+    const added = await core.api.call('agents.add', { agent: { id: 'scripted', name: 'Scripted', command, args, env } });
+    if (!added.ok) throw new Error(added.error.message);
+    await core.close();
+    const folder = join(tempDir('boo-e2e-'), 'tools');
+    mkdirSync(folder);
+    const serve = await startServeProcess(dataDir);
+    try {
+      const page = await openPage(serve);
+      await page.getByLabel('Folder path').fill(folder);
+      await page.getByRole('button', { name: 'Open', exact: true }).click();
+      await page.getByRole('button', { name: 'New session in tools' }).click();
+      await page.getByRole('button', { name: 'Create session' }).click();
+      await page.getByRole('button', { name: 'New tab in pane 1' }).click();
+      await page.getByRole('menuitem', { name: 'New chat with Scripted' }).click();
+      await page.getByRole('textbox', { name: 'Message' }).fill('Run the checks');
+      await page.keyboard.press('Enter');
+
+      const card = page.getByRole('region', { name: /^Output of \/bin\/sh/ });
+      await card.waitFor({ timeout: 20_000 });
+      await expect.poll(() => screenOf(card), { timeout: 20_000 }).toContain('agent-line-3');
+      await page.getByText('The command ran.').waitFor();
+      await page.screenshot({ path: join(outputDir, 'terminal-10-agent-card.png') });
+
+      await page.getByRole('button', { name: 'Open in a tab' }).click();
+      const tab = page.getByRole('region', { name: 'Terminal in tab 2' });
+      await tab.waitFor();
+      await expect.poll(() => screenOf(tab)).toContain('agent-line-1');
+      expect(await page.getByRole('status').filter({ hasText: 'Read-only' }).textContent()).toContain('run by scripted');
+      await page.screenshot({ path: join(outputDir, 'terminal-11-agent-tab.png') });
       expect(errors).toEqual([]);
     } finally {
       await serve.stop();
