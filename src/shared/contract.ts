@@ -13,6 +13,7 @@ import {
 import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSummarySchema, ChangeSetViewSchema, ReviewedFileSchema, SessionWorkspaceSchema } from './changes.ts';
 import { AgentContinuitySchema, AttachmentSchema, ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
 import { LayoutEnvelopeSchema } from './layout.ts';
+import { TerminalAttachmentSchema, TerminalOutputEventSchema, TerminalSchema, TerminalSizeSchema } from './terminals.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
 export const MAX_PATH_LENGTH = 4096;
@@ -165,6 +166,32 @@ export const SettingsSchema = z.object({
   }),
   /** ACP agents the user added, beside the built-in ones. */
   customAgents: z.array(CustomAgentSchema).max(100).default([]),
+  /** CSS font family of terminal tabs; the first installed one is used. */
+  terminalFontFamily: z.string().min(1).max(500).default('"JetBrains Mono", "Cascadia Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace').meta({
+    title: 'Font family',
+    description: 'CSS font families for terminal tabs, most wanted first; the first one installed is used.',
+    group: 'Terminal',
+  }),
+  terminalFontSize: z.number().int().min(6).max(40).default(13).meta({
+    title: 'Font size',
+    description: 'Terminal text size in pixels.',
+    group: 'Terminal',
+  }),
+  /**
+   * Lines a terminal keeps above its screen, in the tab and in the core's copy that a reloaded
+   * window reattaches to (VS Code's default: each line costs the core and every window memory).
+   */
+  terminalScrollback: z.number().int().min(0).max(100_000).default(1000).meta({
+    title: 'Scrollback',
+    description: 'Lines a terminal keeps above its screen. Each line costs memory in BooCode and in every window showing the terminal. Applies to terminals opened from now on.',
+    group: 'Terminal',
+  }),
+  /** Selecting text in a terminal copies it to the clipboard. */
+  terminalCopyOnSelect: z.boolean().default(false).meta({
+    title: 'Copy on select',
+    description: 'Selecting text in a terminal copies it to the clipboard.',
+    group: 'Terminal',
+  }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = z
@@ -180,6 +207,10 @@ export const SettingsPatchSchema = z
     notifyOnPermission: SettingsSchema.shape.notifyOnPermission.unwrap(),
     notifyOnFailure: SettingsSchema.shape.notifyOnFailure.unwrap(),
     notifyOnFinish: SettingsSchema.shape.notifyOnFinish.unwrap(),
+    terminalFontFamily: SettingsSchema.shape.terminalFontFamily.unwrap(),
+    terminalFontSize: SettingsSchema.shape.terminalFontSize.unwrap(),
+    terminalScrollback: SettingsSchema.shape.terminalScrollback.unwrap(),
+    terminalCopyOnSelect: SettingsSchema.shape.terminalCopyOnSelect.unwrap(),
   })
   .partial()
   .strict();
@@ -250,6 +281,10 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({ ...eventBase, type: z.literal('changes.updated'), sessionId: z.string(), summary: ChangeSetSummarySchema }),
   /** A window saved a session's layout; `writer` names that window, so it can skip its own echo. */
   z.object({ ...eventBase, type: z.literal('workspace.layout.changed'), sessionId: z.string(), layout: LayoutEnvelopeSchema, writer: z.string() }),
+  /** A terminal was started, renamed, retitled, ended or restarted: upsert it by id. */
+  z.object({ ...eventBase, type: z.literal('terminal.record.changed'), terminal: TerminalSchema }),
+  /** A terminal was closed and forgotten. */
+  z.object({ ...eventBase, type: z.literal('terminal.record.removed'), terminalId: z.string(), sessionId: z.string() }),
 ]);
 /** Everything the core tells its clients. `type` is `domain.subject.verb`; `seq` only grows. */
 export type AppEvent = z.infer<typeof AppEventSchema>;
@@ -257,6 +292,14 @@ export type AppEventType = AppEvent['type'];
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An event before the bus stamps it with `seq` and `at`. */
 export type AppEventDraft = DistributiveOmit<AppEvent, 'seq' | 'at'>;
+
+/**
+ * What the core streams live but never keeps for replay: terminal output, whose volume (a `yes`
+ * in a tab) would evict every other event from the replay buffer in a second. They carry no
+ * `seq`; a client that missed some reattaches (`terminals.attach`) instead of replaying.
+ */
+export const TransientEventSchema = z.discriminatedUnion('type', [TerminalOutputEventSchema]);
+export type TransientEvent = z.infer<typeof TransientEventSchema>;
 
 export const SubscribeResultSchema = z.discriminatedUnion('kind', [
   /** Every event after `afterSeq` that was missed; live events follow from `lastSeq` on. */
@@ -294,6 +337,8 @@ export const WorkspaceSnapshotSchema = z.object({
   changes: z.array(z.object({ sessionId: z.string(), summary: ChangeSetSummarySchema })),
   permissions: z.array(PermissionRequestSchema),
   processes: z.array(AgentProcessInfoSchema),
+  /** Every session's terminals, agents' ones included. */
+  terminals: z.array(TerminalSchema),
 });
 export type WorkspaceSnapshot = z.infer<typeof WorkspaceSnapshotSchema>;
 
@@ -502,6 +547,51 @@ export const commands = {
   'chats.queue.promote': { args: z.object({ turnId: IdArg }).strict(), result: z.array(TurnSchema) },
   'chats.queue.remove': { args: z.object({ turnId: IdArg }).strict(), result: z.array(TurnSchema) },
   'chats.queue.clear': { args: z.object({ chatId: IdArg }).strict(), result: z.array(TurnSchema) },
+  'terminals.create': {
+    args: z
+      .object({
+        sessionId: IdArg,
+        ...TerminalSizeSchema,
+        /** The program to run; the user's login shell ($SHELL, else /bin/bash) by default. */
+        shell: z.string().min(1).max(MAX_PATH_LENGTH).optional(),
+        /** Where it starts; relative to the session's folder; the session's folder by default. */
+        cwd: z.string().min(1).max(MAX_PATH_LENGTH).optional(),
+        name: z.string().trim().min(1).max(120).optional(),
+      })
+      .strict(),
+    result: TerminalSchema,
+  },
+  'terminals.list': { args: z.object({ sessionId: IdArg }).strict(), result: z.array(TerminalSchema) },
+  /**
+   * Starts following a terminal: the answer holds its screen up to an offset, and its output from
+   * that offset on arrives as `terminal.output.appended`. `viewerId` names this view (one per
+   * xterm) in acknowledgements.
+   */
+  'terminals.attach': { args: z.object({ terminalId: IdArg, viewerId: IdArg }).strict(), result: TerminalAttachmentSchema },
+  'terminals.detach': { args: z.object({ terminalId: IdArg, viewerId: IdArg }).strict(), result: z.object({ detached: z.boolean() }) },
+  /** The view has parsed the output up to `offset`; the core pauses a terminal whose views fall behind. */
+  'terminals.ack': {
+    args: z.object({ terminalId: IdArg, viewerId: IdArg, offset: z.number().int().min(0) }).strict(),
+    result: z.object({ acknowledged: z.boolean() }),
+  },
+  'terminals.input': { args: z.object({ terminalId: IdArg, data: z.string().min(1).max(1_000_000) }).strict(), result: z.object({ written: z.boolean() }) },
+  'terminals.resize': { args: z.object({ terminalId: IdArg, ...TerminalSizeSchema }).strict(), result: z.object({ resized: z.boolean() }) },
+  /** Ends the shell (its whole process group); the terminal stays, showing how it ended. */
+  'terminals.kill': {
+    args: z.object({ terminalId: IdArg, /** Kill even though a program runs in the foreground. */ confirm: z.boolean().optional() }).strict(),
+    result: TerminalSchema,
+  },
+  /** Ends the shell if it runs and forgets the terminal (its tab is closing). */
+  'terminals.close': {
+    args: z.object({ terminalId: IdArg, /** Close even though a program runs in the foreground. */ confirm: z.boolean().optional() }).strict(),
+    result: z.object({ closed: z.boolean() }),
+  },
+  'terminals.rename': {
+    args: z.object({ terminalId: IdArg, /** Null goes back to the program's title. */ name: z.string().trim().min(1).max(120).nullable() }).strict(),
+    result: TerminalSchema,
+  },
+  /** A new shell in the place of one that ended (a restored terminal, say), in the same folder, below its old screen. */
+  'terminals.restart': { args: z.object({ terminalId: IdArg, ...TerminalSizeSchema }).strict(), result: TerminalSchema },
   'events.subscribe': {
     args: z
       .object({
@@ -542,8 +632,14 @@ function describeIssues(error: z.ZodError): string {
 // ---------------------------------------------------------------------------------------------
 // The API every client sees (window.boo in Electron, the WebSocket client in a browser)
 
-/** What a subscriber receives after its replay: live events, or a request to re-read snapshots. */
-export type SubscriptionMessage = { readonly kind: 'event'; readonly event: AppEvent } | { readonly kind: 'resync'; readonly lastSeq: number };
+/**
+ * What a subscriber receives after its replay: live events, transient ones (terminal output,
+ * never replayed), or a request to re-read snapshots.
+ */
+export type SubscriptionMessage =
+  | { readonly kind: 'event'; readonly event: AppEvent }
+  | { readonly kind: 'transient'; readonly event: TransientEvent }
+  | { readonly kind: 'resync'; readonly lastSeq: number };
 
 /** An OS notification the window asks the desktop app to show; `id` comes back when it is clicked. */
 export const DesktopNotificationSchema = z

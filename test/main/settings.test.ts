@@ -8,7 +8,24 @@ describe('settings', () => {
     const core = testCore();
     expect(await core.api.call('settings.get', {})).toEqual({
       ok: true,
-      value: { theme: 'system', maxWarmAgents: 4, agentIdleTtlMinutes: 15, permissionTimeoutSeconds: 0, archivedWorktreeRetentionDays: 7, opencodeConfigOverlay: '', queueLimit: 20, enterToSend: true, notifyOnPermission: true, notifyOnFailure: true, notifyOnFinish: true, customAgents: [] },
+      value: {
+        theme: 'system',
+        maxWarmAgents: 4,
+        agentIdleTtlMinutes: 15,
+        permissionTimeoutSeconds: 0,
+        archivedWorktreeRetentionDays: 7,
+        opencodeConfigOverlay: '',
+        queueLimit: 20,
+        enterToSend: true,
+        notifyOnPermission: true,
+        notifyOnFailure: true,
+        notifyOnFinish: true,
+        customAgents: [],
+        terminalFontFamily: expect.stringContaining('monospace'),
+        terminalFontSize: 13,
+        terminalScrollback: 1000,
+        terminalCopyOnSelect: false,
+      },
     });
   });
 

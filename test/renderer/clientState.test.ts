@@ -21,6 +21,7 @@ function snapshot(seq: number, epoch = 'e1'): WorkspaceSnapshot {
     changes: [],
     permissions: [],
     processes: [],
+    terminals: [],
   };
 }
 
@@ -110,6 +111,17 @@ describe('the window state', () => {
     expect(mine.layouts.s).toBeUndefined();
     const theirs = events(state, [{ seq: 6, at: '', type: 'workspace.layout.changed', sessionId: 's', layout, writer: 'other' }]);
     expect(theirs.layouts.s?.layout).toEqual(layout);
+  });
+
+  test('terminals are upserted by their record events and dropped when removed', () => {
+    const state = reduceClient(initialClientState, { type: 'snapshot', snapshot: snapshot(1) });
+    const terminal = { id: 't1', sessionId: 's', kind: 'shell' as const, chatId: null, name: null, title: 'bash', cwd: '/wt/s', command: '/bin/bash', state: 'running' as const, exitCode: null, signal: null, createdAt: '', endedAt: null };
+    const started = events(state, [{ seq: 2, at: '', type: 'terminal.record.changed', terminal }]);
+    expect(started.terminals.t1?.title).toBe('bash');
+    const ended = events(started, [{ seq: 3, at: '', type: 'terminal.record.changed', terminal: { ...terminal, state: 'exited', exitCode: 2 } }]);
+    expect(ended.terminals.t1).toMatchObject({ state: 'exited', exitCode: 2 });
+    const removed = events(ended, [{ seq: 4, at: '', type: 'terminal.record.removed', terminalId: 't1', sessionId: 's' }]);
+    expect(removed.terminals).toEqual({});
   });
 
   test('a burst of 10,000 events is applied in one batch, as one state change', () => {

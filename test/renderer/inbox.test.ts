@@ -54,6 +54,7 @@ function clientWith(parts: { sessions: Session[]; chats: Chat[]; ended: Turn[]; 
     changes: [],
     permissions: parts.permissions ?? [],
     processes: [],
+    terminals: [],
   };
   return reduceClient(initialClientState, { type: 'snapshot', snapshot });
 }

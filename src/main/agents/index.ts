@@ -4,7 +4,7 @@ import type { AppEventDraft } from '../../shared/contract.ts';
 import type { UnitOfWork } from '../store/index.ts';
 import type { SettingsService } from '../settings/index.ts';
 import type { Store } from '../store/index.ts';
-import { createAcpBackend, type acpTimings } from './acp/acpBackend.ts';
+import { createAcpBackend, type acpTimings, type AgentTerminalObserver } from './acp/acpBackend.ts';
 import type { BackendFactory } from './backend.ts';
 import { createAgentSessionStore, type AgentSessionStore } from './agentSessions.ts';
 import { createAgentCatalog, type AgentCatalog } from './catalog/index.ts';
@@ -17,7 +17,9 @@ import { createAgentPool, type AgentPool, type poolPolicy } from './pool.ts';
 export type { AgentPool, TurnRequest } from './pool.ts';
 export type { AgentBackend, TurnInput, TurnOutcome } from './backend.ts';
 export type { AgentSessionRecord } from './agentSessions.ts';
-export { processStartIdentity } from './processTree.ts';
+export { processStartIdentity, liveProcesses, readProcessStat, signalProcessGroup, waitForGroupExit } from './processTree.ts';
+export { createPidRegistry, type PidRegistry } from './pidRegistry.ts';
+export type { AgentTerminalObserver } from './acp/acpBackend.ts';
 
 export interface AgentsOptions {
   readonly store: Store;
@@ -35,6 +37,8 @@ export interface AgentsOptions {
   readonly poolPolicy?: Partial<typeof poolPolicy>;
   /** Overrides the maxWarm / idleTtl settings (tests use milliseconds the settings cannot express). */
   readonly limits?: () => { maxWarm: number; idleTtlMs: number };
+  /** Told about the terminals ACP agents run, so that the user can watch them. */
+  readonly terminalObserver?: AgentTerminalObserver;
 }
 
 export interface Agents {
@@ -61,7 +65,7 @@ export function createAgents(options: AgentsOptions): Agents {
   });
   const sessions = createAgentSessionStore(options.store);
   const acp: BackendFactory = (context) =>
-    createAcpBackend({ ...context, permissions, pidRegistry, timings: options.acpTimings, log: options.log });
+    createAcpBackend({ ...context, permissions, pidRegistry, timings: options.acpTimings, log: options.log, terminalObserver: options.terminalObserver });
   const opencodeServers = createOpencodeServers({
     pidRegistry,
     log: options.log,

@@ -12,6 +12,8 @@ export interface ProcessStat {
   readonly pid: number;
   readonly ppid: number;
   readonly pgid: number;
+  /** Session id: a shell's jobs each get a process group, but all stay in the shell's session. */
+  readonly session: number;
   /** One letter: R running, S sleeping, Z zombie, … */
   readonly state: string;
   /** Start time in clock ticks since boot: with the pid, it names one process for its whole life. */
@@ -36,6 +38,7 @@ export function readProcessStat(pid: number): ProcessStat | undefined {
     state: fields[0] ?? '?',
     ppid: Number(fields[1]),
     pgid: Number(fields[2]),
+    session: Number(fields[3]),
     startTicks: fields[19] ?? '',
   };
 }

@@ -185,6 +185,7 @@ async function runTurn(api: BooApi, request: RunRequest): Promise<number> {
       });
       return;
     }
+    if (message.kind === 'transient') return; // terminal output: not part of a turn
     if (our.turnId === undefined) early.push(message.event);
     else handle(message.event);
   };

@@ -30,6 +30,7 @@ import type { ChangeSelection, ChangeSetSummary, ChangeSetView } from '../../sha
 import { createProjectService } from '../projects/index.ts';
 import { createSessionService, type SessionService } from '../sessions/index.ts';
 import { createSettingsService, type SettingsService } from '../settings/index.ts';
+import { createTerminalService, type TerminalService, type TerminalServiceOptions } from '../terminals/index.ts';
 import { createTurnService, type TurnService } from '../turns/index.ts';
 import { createWorktreeService, type WorktreeService } from '../worktrees/index.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -66,6 +67,8 @@ export interface CoreOptions {
   readonly poolPolicy?: AgentsOptions['poolPolicy'];
   readonly agentLimits?: AgentsOptions['limits'];
   readonly partTimings?: { flushIntervalMs?: number };
+  /** Tighter terminal flow control, for tests. */
+  readonly terminalFlow?: TerminalServiceOptions['flow'];
   readonly heartbeatMs?: number;
   /** Who owns the data folder while this core runs, as other processes are told. */
   readonly owner?: { readonly kind: OwnerKind; readonly label: string };
@@ -85,6 +88,7 @@ export interface Core {
   readonly sessions: SessionService;
   readonly settingsService: SettingsService;
   readonly worktrees: WorktreeService;
+  readonly terminals: TerminalService;
   /** Resolves when the control socket listens (other processes can reach this core). */
   readonly ready: Promise<void>;
   /** Validates `args` against the contract, then runs the command. Never throws. */
@@ -143,6 +147,12 @@ export function createCore(options: CoreOptions): Core {
     acpTimings: options.acpTimings,
     poolPolicy: options.poolPolicy,
     limits: options.agentLimits,
+    // The terminal service is made below; agents only call this once they run commands.
+    terminalObserver: {
+      started: (process) => terminals.agentObserver.started(process),
+      output: (terminalId, chunk) => terminals.agentObserver.output(terminalId, chunk),
+      exited: (terminalId, status) => terminals.agentObserver.exited(terminalId, status),
+    },
   });
   const worktrees = createWorktreeService({ store, unitOfWork, publish: (event) => events.publish([event]), dataDir: options.dataDir, log });
   const sessions = createSessionService({
@@ -174,6 +184,17 @@ export function createCore(options: CoreOptions): Core {
   const workspaceFiles = createWorkspaceFiles();
   const reviews = createReviewMarks(store);
   const editWatcher = createEditWatcher({ record: (sessionId) => recordEdits(sessionId) });
+  const terminals = createTerminalService({
+    store,
+    unitOfWork,
+    events,
+    sessions,
+    settings,
+    dataDir: options.dataDir,
+    env: options.env,
+    log,
+    flow: options.terminalFlow,
+  });
   const turns = createTurnService({
     store,
     unitOfWork,
@@ -306,13 +327,25 @@ export function createCore(options: CoreOptions): Core {
     'chats.queue.promote': (args) => turns.promote(args.turnId),
     'chats.queue.remove': (args) => turns.removeQueued(args.turnId),
     'chats.queue.clear': (args) => turns.clearQueue(args.chatId),
+    'terminals.create': (args) => terminals.create(args),
+    'terminals.list': (args) => ok(terminals.list(args.sessionId)),
+    'terminals.attach': (args) => terminals.attach(args.terminalId, args.viewerId),
+    'terminals.detach': (args) => terminals.detach(args.terminalId, args.viewerId),
+    'terminals.ack': (args) => terminals.ack(args.terminalId, args.viewerId, args.offset),
+    'terminals.input': (args) => terminals.input(args.terminalId, args.data),
+    'terminals.resize': (args) => terminals.resize(args.terminalId, args.cols, args.rows),
+    'terminals.kill': (args) => terminals.kill(args.terminalId, args.confirm ?? false),
+    'terminals.close': (args) => terminals.close(args.terminalId, args.confirm ?? false),
+    'terminals.rename': (args) => terminals.rename(args.terminalId, args.name),
+    'terminals.restart': (args) => terminals.restart(args.terminalId, args.cols, args.rows),
   };
 
   /**
    * Archiving ends the session's work first: its turns end (cancelled, each with its
    * `chat.turn.ended`), the worktree is saved to its hidden ref and removed, then its agents
-   * stop, so none is left working in a folder that is gone. Without confirmation a running turn
-   * or unapplied changes refuse the archive before anything is stopped.
+   * and its shells stop, so none is left working in a folder that is gone. Without
+   * confirmation a running turn, a program running in one of its terminals or unapplied
+   * changes refuse the archive before anything is stopped.
    */
   async function archiveSession(sessionId: string, confirm: boolean): Promise<Result<Session>> {
     const session = sessions.get(sessionId);
@@ -323,10 +356,14 @@ export function createCore(options: CoreOptions): Core {
     if (busy.length > 0 && !confirm) {
       return fail('busy', `Session "${session.name}" has work running or waiting in ${busy.length} chat(s); confirm to stop it and archive the session.`);
     }
+    const programs = terminals.foregroundPrograms(sessionId);
+    if (programs.length > 0 && !confirm) {
+      return fail('busy', `${programs.join(', ')} ${programs.length === 1 ? 'is' : 'are'} running in a terminal of session "${session.name}"; confirm to stop ${programs.length === 1 ? 'it' : 'them'} and archive the session.`);
+    }
     editWatcher.unwatch(sessionId);
     return turns.quiesce(chatIds, `Session "${session.name}" was archived.`, async () => {
       const archived = await sessions.archive(sessionId, confirm);
-      if (archived.ok) await Promise.all(chatIds.map((chatId) => agents.pool.stop(chatId)));
+      if (archived.ok) await Promise.all([...chatIds.map((chatId) => agents.pool.stop(chatId)), terminals.endSession(sessionId)]);
       return archived;
     });
   }
@@ -343,13 +380,15 @@ export function createCore(options: CoreOptions): Core {
     const chatIds = projectSessions.flatMap((session) => sessions.listChats(session.id, true).map((chat) => chat.id));
     for (const session of projectSessions) editWatcher.unwatch(session.id);
     return turns.quiesce(chatIds, `The project "${project.name}" was removed from BooCode.`, async () => {
-      await Promise.all(chatIds.map((chatId) => agents.pool.stop(chatId)));
+      await Promise.all([...chatIds.map((chatId) => agents.pool.stop(chatId)), ...projectSessions.map((session) => terminals.endSession(session.id))]);
       for (const session of projectSessions) {
         if (session.archivedAt || worktrees.get(session.id)?.kind !== 'worktree') continue;
         const archived = await worktrees.archive(session.id, { confirm: true });
         if (!archived.ok) log(`could not save the worktree of session ${session.id} before removing its project: ${archived.error.message}`);
       }
-      return projects.remove(projectId);
+      const removed = projects.remove(projectId);
+      if (removed.ok) terminals.forgetSessions(projectSessions.map((session) => session.id));
+      return removed;
     });
   }
 
@@ -419,6 +458,7 @@ export function createCore(options: CoreOptions): Core {
       }),
       permissions: agents.permissions.list(),
       processes: agents.pool.list(),
+      terminals: terminals.all(),
     };
   }
 
@@ -541,6 +581,7 @@ export function createCore(options: CoreOptions): Core {
     sessions,
     settingsService: settings,
     worktrees,
+    terminals,
     dispatch,
     api,
     serializeEvent,
@@ -556,6 +597,7 @@ export function createCore(options: CoreOptions): Core {
       editWatcher.close();
       await turns.shutdown();
       await agents.shutdown();
+      await terminals.shutdown();
       store.close();
       lock.release();
     },

@@ -2,7 +2,7 @@
 // that reconnects (a reloaded renderer, a dropped WebSocket) pick up exactly where it left off,
 // and a client that fell too far behind, or comes from an earlier run, is told to resync.
 import { randomUUID } from 'node:crypto';
-import type { AppEvent, AppEventDraft, SubscribeResult, SubscriptionMessage } from '../../shared/contract.ts';
+import type { AppEvent, AppEventDraft, SubscribeResult, SubscriptionMessage, TransientEvent } from '../../shared/contract.ts';
 
 export const eventTimings = {
   /**
@@ -27,6 +27,11 @@ export interface EventBus {
   lastSeq(): number;
   /** Stamps and delivers events. Call only after the writes they describe have committed. */
   publish(drafts: readonly AppEventDraft[]): AppEvent[];
+  /**
+   * Delivers an event to the live subscribers only: it takes no `seq` and is never replayed
+   * (terminal output, which a reattaching client reads as a screen instead).
+   */
+  publishTransient(event: TransientEvent): void;
   /** Replay after `afterSeq` (or resync), then live delivery, with no gap between the two. */
   subscribe(position: { afterSeq: number; epoch?: string | undefined }, listener: EventListener): { result: SubscribeResult; unsubscribe: () => void };
   listenerCount(): number;
@@ -93,6 +98,17 @@ export function createEventBus(options: { replayCapacity?: number; replayBytes?:
         }
       }
       return events;
+    },
+    publishTransient(event) {
+      const message = { kind: 'transient' as const, event };
+      for (const listener of listeners) {
+        try {
+          listener(message);
+        } catch (error) {
+          // As in publish: one broken subscriber must not starve the others.
+          options.onListenerError?.(error);
+        }
+      }
     },
     subscribe(position, listener) {
       listeners.add(listener);

@@ -225,7 +225,7 @@ function serveClient(socket: Socket, endpoint: WireEndpoint, token: string, log:
       pauseInput: () => socket.pause(),
       resumeInput: () => socket.resume(),
     },
-    { maxBufferedBytes: ownerLimits.maxBufferedBytes, log },
+    { maxBufferedBytes: ownerLimits.maxBufferedBytes, log, isFollowingAllOutput: true },
   );
   const helloTimer = setTimeout(() => socket.destroy(), ownerTimings.helloTimeoutMs);
   helloTimer.unref();

@@ -6,7 +6,7 @@ import { app, dialog, ipcMain, Notification, type BrowserWindow, type IpcMainEve
 import { z } from 'zod';
 import { DesktopNotificationSchema, fail, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
 import { ipcChannels } from '../../shared/ipcChannels.ts';
-import type { WireEndpoint } from '../wire/index.ts';
+import { createOutputInterest, type OutputInterest, type WireEndpoint } from '../wire/index.ts';
 
 export const ipcLimits = {
   /** Notifications kept referenced until clicked or closed (an unreferenced one may lose its click handler). */
@@ -30,6 +30,22 @@ export interface IpcOptions {
 export function registerIpc(core: WireEndpoint, options: IpcOptions): () => void {
   const subscriptions = new Map<WebContents, Map<string, () => void>>();
   const notifications = new Map<string, Notification>();
+  // Per window, like the WebSocket's: only the output of terminals the window shows crosses IPC.
+  const interests = new Map<WebContents, OutputInterest>();
+
+  function interestOf(sender: WebContents): OutputInterest {
+    let interest = interests.get(sender);
+    if (!interest) {
+      interest = createOutputInterest();
+      interests.set(sender, interest);
+      // A reload leaves no view behind: the new page attaches the terminals it shows again.
+      sender.on('did-start-navigation', (details) => {
+        if (details.isMainFrame && !details.isSameDocument) interest?.clear();
+      });
+      sender.once('destroyed', () => interests.delete(sender));
+    }
+    return interest;
+  }
 
   function isTrusted(event: IpcMainInvokeEvent | IpcMainEvent): boolean {
     const frame = event.senderFrame;
@@ -57,6 +73,7 @@ export function registerIpc(core: WireEndpoint, options: IpcOptions): () => void
     if (!isTrusted(event)) return untrusted();
     if (typeof payload !== 'object' || payload === null) return fail('invalid-message', 'Expected { method, args }.');
     const { method, args } = payload as { method?: unknown; args?: unknown };
+    interestOf(event.sender).note(method, args);
     return core.dispatch(method, args);
   });
 
@@ -70,7 +87,9 @@ export function registerIpc(core: WireEndpoint, options: IpcOptions): () => void
     // Subscribing again under one id replaces that stream (a renderer resubscribing after a resync).
     ofSender.get(subscriptionId)?.();
     ofSender.delete(subscriptionId);
+    const interest = interestOf(sender);
     const { result, unsubscribe } = await core.api.subscribe(position as { afterSeq: number }, (message: SubscriptionMessage) => {
+      if (message.kind === 'transient' && !interest.wants(message.event)) return;
       if (!sender.isDestroyed()) sender.send(ipcChannels.message, { subscriptionId, message });
     });
     if (!result.ok) return result;

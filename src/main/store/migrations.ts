@@ -300,4 +300,32 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'terminals',
+    sql: `
+      -- The user's shells. The screen itself lives in a file beside the database (it is
+      -- rewritten every few seconds while output flows); this row says what the shell was.
+      CREATE TABLE terminals (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        name TEXT,
+        title TEXT NOT NULL,
+        cwd TEXT NOT NULL,
+        command TEXT NOT NULL,
+        state TEXT NOT NULL,
+        exit_code INTEGER,
+        signal TEXT,
+        cols INTEGER NOT NULL,
+        rows INTEGER NOT NULL,
+        -- While the shell runs: its pid and start identity, so that the next core can reap the
+        -- whole session of a shell (every job in it) that a killed core left behind.
+        pid INTEGER,
+        start_ticks TEXT,
+        created_at TEXT NOT NULL,
+        ended_at TEXT
+      );
+      CREATE INDEX terminals_by_session ON terminals (session_id, created_at);
+    `,
+  },
 ];

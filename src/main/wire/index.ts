@@ -2,7 +2,7 @@
 // messages: the WebSocket of `boocode serve` and the control socket of a data folder's owner.
 // One session per connection: it validates each request, answers it through the endpoint (a
 // core, or a link to the core that owns the data folder), and forwards the live event stream.
-import { fail, ok, parseArgs, type AppEvent, type BooApi, type Result, type SubscriptionMessage } from '../../shared/contract.ts';
+import { fail, ok, parseArgs, type AppEvent, type BooApi, type Result, type SubscriptionMessage, type TransientEvent } from '../../shared/contract.ts';
 import { WireRequestSchema, type WireServerMessage } from '../../shared/wire.ts';
 
 /** What a session needs of the core behind it. A Core and a CoreLink both are one. */
@@ -49,7 +49,17 @@ export interface WireSession {
 export function createWireSession(
   endpoint: WireEndpoint,
   transport: WireTransport,
-  options: { maxBufferedBytes?: number; maxInFlight?: number; log?: (line: string) => void } = {},
+  options: {
+    maxBufferedBytes?: number;
+    maxInFlight?: number;
+    log?: (line: string) => void;
+    /**
+     * Forward every terminal's output, not only that of terminals this connection attached. The
+     * control socket needs it: a client process there (a second `serve`) calls and subscribes on
+     * separate connections, and filters for its own windows itself.
+     */
+    isFollowingAllOutput?: boolean;
+  } = {},
 ): WireSession {
   const maxBufferedBytes = options.maxBufferedBytes ?? wireLimits.maxBufferedBytes;
   const maxInFlight = options.maxInFlight ?? wireLimits.maxInFlight;
@@ -64,6 +74,7 @@ export function createWireSession(
   let inFlight = 0;
   let isPaused = false;
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
+  const interest = createOutputInterest();
 
   const sendText = (text: string): void => {
     if (!isClosed) transport.send(text);
@@ -73,6 +84,14 @@ export function createWireSession(
   const isOverBudget = (): boolean => transport.bufferedBytes() > maxBufferedBytes;
 
   function forward(message: SubscriptionMessage): void {
+    if (message.kind === 'transient') {
+      if (!options.isFollowingAllOutput && !interest.wants(message.event)) return;
+      // Terminal output over budget is left out rather than dropping the whole stream: the
+      // terminal's view sees the gap in offsets and reattaches. Flow control keeps a terminal
+      // far below the budget, so only a stalled client gets here.
+      if (!isOverBudget()) sendText(JSON.stringify(message));
+      return;
+    }
     if (message.kind === 'event') {
       if (message.event.seq <= lastSeq) return; // already sent in the replay
       lastSeq = message.event.seq;
@@ -177,6 +196,7 @@ export function createWireSession(
       return;
     }
     const { id, method, args } = request.data;
+    interest.note(method, args);
     if (method === 'events.subscribe') return follow(id, args);
     if (method === 'events.unsubscribe') {
       stopFollowing();
@@ -226,6 +246,37 @@ export function createWireSession(
       if (drainTimer) clearTimeout(drainTimer);
       stopFollowing();
     },
+  };
+}
+
+/**
+ * Which terminals' output one connection wants: those a view on it attached and has not
+ * detached. A window that does not show a flooding terminal must not receive its output, nor
+ * spend its outbound budget on it.
+ */
+export interface OutputInterest {
+  /** Looks at a request going through the connection (before it is answered). */
+  note(method: unknown, args: unknown): void;
+  wants(event: TransientEvent): boolean;
+  clear(): void;
+}
+
+export function createOutputInterest(): OutputInterest {
+  const viewers = new Map<string, Set<string>>();
+  return {
+    note(method, args) {
+      if (method !== 'terminals.attach' && method !== 'terminals.detach') return;
+      const parsed = parseArgs(method, args);
+      if (!parsed.ok) return;
+      const { terminalId, viewerId } = parsed.value;
+      const current = viewers.get(terminalId) ?? new Set<string>();
+      if (method === 'terminals.attach') current.add(viewerId);
+      else current.delete(viewerId);
+      if (current.size > 0) viewers.set(terminalId, current);
+      else viewers.delete(terminalId);
+    },
+    wants: (event) => viewers.has(event.terminalId),
+    clear: () => viewers.clear(),
   };
 }
 

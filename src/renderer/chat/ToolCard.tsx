@@ -6,6 +6,7 @@ import { useState, type ComponentType } from 'react';
 import type { ToolCallSnapshot } from '../../shared/agents.ts';
 import { useWindow, type AppStore } from '../state/store.ts';
 import { collapsedOutputLines, toolCard, type ToolKind } from './toolCards.ts';
+import { AgentTerminalCard } from '../terminal/TerminalTab.tsx';
 
 const icons: Record<ToolKind, ComponentType<{ size?: number; 'aria-hidden'?: boolean }>> = {
   read: BookOpen,
@@ -63,6 +64,9 @@ export function ToolCard({ store, chatId, call }: { store: AppStore; chatId: str
           <pre>{card.input}</pre>
         </details>
       )}
+      {card.terminalIds.map((terminalId) => (
+        <AgentTerminalCard key={terminalId} store={store} terminalId={terminalId} />
+      ))}
       {card.output !== '' && (
         <div className="tool-output">
           <pre>{output}</pre>

@@ -6,6 +6,7 @@ import type { ChangeSetSummary, SessionWorkspace } from '../../shared/changes.ts
 import type { AgentContinuity, Chat, ChatView, Message, Session, Turn } from '../../shared/chats.ts';
 import type { AppEvent, ChatActivity, Project, Settings, WorkspaceSnapshot } from '../../shared/contract.ts';
 import type { LayoutEnvelope } from '../../shared/layout.ts';
+import type { Terminal } from '../../shared/terminals.ts';
 import { applyToTranscript, joinHistory, mergeView, type Transcript } from './transcript.ts';
 
 export interface SessionLayout {
@@ -54,6 +55,8 @@ export interface ClientState {
   /** For open chats: what each agent's next turn does and what it used, and the recent turns. */
   readonly chatMeta: Readonly<Record<string, ChatMeta>>;
   readonly layouts: Readonly<Record<string, SessionLayout>>;
+  /** Every session's terminals (their output goes to the views, never through this state). */
+  readonly terminals: Readonly<Record<string, Terminal>>;
   /** Bumped when the agent catalog changes, so agent lists are read again. */
   readonly catalogVersion: number;
 }
@@ -76,6 +79,7 @@ export const initialClientState: ClientState = {
   transcripts: {},
   chatMeta: {},
   layouts: {},
+  terminals: {},
   catalogVersion: 0,
 };
 
@@ -98,7 +102,8 @@ export type ClientAction =
   | { readonly type: 'layout.noticeSeen'; readonly sessionId: string }
   | { readonly type: 'project.upserted'; readonly project: Project }
   | { readonly type: 'session.upserted'; readonly session: Session }
-  | { readonly type: 'workspace.upserted'; readonly workspace: SessionWorkspace };
+  | { readonly type: 'workspace.upserted'; readonly workspace: SessionWorkspace }
+  | { readonly type: 'terminal.upserted'; readonly terminal: Terminal };
 
 export function reduceClient(state: ClientState, action: ClientAction): ClientState {
   switch (action.type) {
@@ -159,6 +164,8 @@ export function reduceClient(state: ClientState, action: ClientAction): ClientSt
       return { ...state, sessions: { ...state.sessions, [action.session.id]: action.session } };
     case 'workspace.upserted':
       return { ...state, workspaces: { ...state.workspaces, [action.workspace.sessionId]: action.workspace } };
+    case 'terminal.upserted':
+      return { ...state, terminals: { ...state.terminals, [action.terminal.id]: action.terminal } };
     default:
       return assertNever(action);
   }
@@ -184,6 +191,7 @@ function fromSnapshot(state: ClientState, snapshot: WorkspaceSnapshot): ClientSt
     changes: Object.fromEntries(snapshot.changes.map((entry) => [entry.sessionId, entry.summary])),
     permissions: byId(snapshot.permissions, (request) => request.id),
     processes: byId(snapshot.processes, processKey),
+    terminals: byId(snapshot.terminals, (terminal) => terminal.id),
     // Open transcripts and layouts are read again by their views after a resync.
     transcripts: Object.fromEntries(Object.entries(state.transcripts).map(([chatId, transcript]) => [chatId, { ...transcript, isStale: true }])),
     catalogVersion: state.catalogVersion + 1,
@@ -260,6 +268,10 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
       // A window's own saves come back as events; it already shows them.
       if (event.writer === windowId) return state;
       return { ...state, layouts: { ...state.layouts, [event.sessionId]: { layout: event.layout, notice: null } } };
+    case 'terminal.record.changed':
+      return { ...state, terminals: { ...state.terminals, [event.terminal.id]: event.terminal } };
+    case 'terminal.record.removed':
+      return { ...state, terminals: omitWhere(state.terminals, (terminal) => terminal.id === event.terminalId) };
     default:
       return assertNever(event);
   }

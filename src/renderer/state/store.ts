@@ -10,6 +10,7 @@ import type { AgentDescriptor } from '../../shared/agents.ts';
 import type { Session } from '../../shared/chats.ts';
 import type { AppEvent, BooError, CommandArgs, CommandName, CommandResult, ProjectId, Result, SubscriptionMessage } from '../../shared/contract.ts';
 import type { LayoutEnvelope } from '../../shared/layout.ts';
+import type { TerminalOutputEvent } from '../../shared/terminals.ts';
 import type { Connection, ConnectionState } from '../client/index.ts';
 import { reduceLayout, type LayoutAction } from '../workspace/layout.ts';
 import { initialClientState, reduceClient, type ClientAction, type ClientState } from './clientState.ts';
@@ -19,7 +20,9 @@ export type DialogState =
   | { readonly kind: 'new-session'; readonly projectId: ProjectId }
   | { readonly kind: 'rename-session'; readonly sessionId: string }
   | { readonly kind: 'archive-session'; readonly sessionId: string }
-  | { readonly kind: 'remove-project'; readonly projectId: ProjectId };
+  | { readonly kind: 'remove-project'; readonly projectId: ProjectId }
+  /** A terminal tab is closing while a program runs in it: `reason` names the program. */
+  | { readonly kind: 'close-terminal'; readonly sessionId: string; readonly tabId: string; readonly reason: string };
 
 export interface WindowState {
   readonly client: ClientState;
@@ -96,6 +99,17 @@ export interface AppStore {
   installedAgents(): readonly AgentDescriptor[];
   /** Creates a chat and opens it in a tab (in `paneId`, or the focused pane). */
   createChat(sessionId: string, agentId: string, paneId?: string): Promise<string | undefined>;
+  /** Starts a shell in the session's folder and opens it in a tab (in `paneId`, or the focused pane). */
+  createTerminal(sessionId: string, paneId?: string): Promise<string | undefined>;
+  /**
+   * Closes a tab. A shell's tab ends the shell first; while a program runs in it, the user is
+   * asked (a dialog) unless `confirm`.
+   */
+  closeTab(sessionId: string, tabId: string, confirm?: boolean): Promise<void>;
+  /** A terminal's output, for its views; returns the unsubscribe. */
+  onTerminalOutput(terminalId: string, listener: (event: TerminalOutputEvent) => void): () => void;
+  /** Called each time the event stream is (re)established: output may have been missed, views attach again. */
+  onStreamRestart(listener: () => void): () => void;
 
   /** Loads (or reloads, when stale) a chat's transcript for a view that shows it. */
   loadChat(chatId: string): Promise<void>;
@@ -163,6 +177,8 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
   let backlog: SubscriptionMessage[] | undefined;
   let unsubscribeEvents: (() => void) | undefined;
   const chatUsers = new Map<string, number>();
+  const outputListeners = new Map<string, Set<(event: TerminalOutputEvent) => void>>();
+  const restartListeners = new Set<() => void>();
   const pendingSaves = new Map<string, { layout: LayoutEnvelope; timer: ReturnType<typeof setTimeout> | undefined }>();
 
   function notify(tone: 'error' | 'info' | 'success', title: string, detail?: string): void {
@@ -197,6 +213,12 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
   }
 
   function handleLive(message: SubscriptionMessage): void {
+    // Terminal output goes straight to its views: it is not part of the state, and a view
+    // places it by its offset whatever arrived before.
+    if (message.kind === 'transient') {
+      for (const listener of outputListeners.get(message.event.terminalId) ?? []) listener(message.event);
+      return;
+    }
     if (backlog) {
       backlog.push(message);
       return;
@@ -222,6 +244,7 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     const waiting = backlog ?? [];
     backlog = undefined;
     for (const message of waiting) handleLive(message);
+    for (const listener of restartListeners) listener();
   }
 
   connection.onStateChange((next) => {
@@ -404,6 +427,44 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       await store.ensureLayout(sessionId);
       store.changeLayout(sessionId, { type: 'open', kind: 'chat', targetId: created.value.id, paneId });
       return created.value.id;
+    },
+
+    async createTerminal(sessionId, paneId) {
+      // The view fits the pty to its box as soon as it shows; this is only the first size.
+      const created = await api.call('terminals.create', { sessionId, cols: 80, rows: 24 });
+      if (!created.ok) {
+        reportError('Could not start a terminal', created.error);
+        return undefined;
+      }
+      dispatch({ type: 'terminal.upserted', terminal: created.value });
+      await store.ensureLayout(sessionId);
+      store.changeLayout(sessionId, { type: 'open', kind: 'terminal', targetId: created.value.id, paneId });
+      return created.value.id;
+    },
+    async closeTab(sessionId, tabId, confirm = false) {
+      const { client } = state.getState();
+      const tab = client.layouts[sessionId]?.layout.tabs[tabId];
+      const terminal = tab?.kind === 'terminal' && tab.targetId ? client.terminals[tab.targetId] : undefined;
+      // An agent's terminal ends with its command; closing its tab only stops showing it.
+      if (terminal?.kind === 'shell') {
+        const closed = await api.call('terminals.close', { terminalId: terminal.id, confirm });
+        if (!closed.ok && closed.error.kind === 'busy') return set({ dialog: { kind: 'close-terminal', sessionId, tabId, reason: closed.error.message } });
+        if (!closed.ok) return reportError('Could not close the terminal', closed.error);
+      }
+      store.changeLayout(sessionId, { type: 'close', tabId });
+    },
+    onTerminalOutput(terminalId, listener) {
+      const listeners = outputListeners.get(terminalId) ?? new Set();
+      listeners.add(listener);
+      outputListeners.set(terminalId, listeners);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) outputListeners.delete(terminalId);
+      };
+    },
+    onStreamRestart(listener) {
+      restartListeners.add(listener);
+      return () => restartListeners.delete(listener);
     },
 
     async loadChat(chatId) {

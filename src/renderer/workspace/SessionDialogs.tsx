@@ -18,6 +18,8 @@ export function WorkspaceDialogs({ store }: { store: AppStore }) {
       return <ArchiveSessionDialog key={dialog.sessionId} store={store} sessionId={dialog.sessionId} onClose={close} />;
     case 'remove-project':
       return <RemoveProjectDialog key={dialog.projectId} store={store} dialog={dialog} onClose={close} />;
+    case 'close-terminal':
+      return <CloseTerminalDialog key={dialog.tabId} store={store} dialog={dialog} onClose={close} />;
     default:
       return assertNever(dialog);
   }
@@ -151,6 +153,32 @@ function ArchiveSessionDialog({ store, sessionId, onClose }: { store: AppStore; 
         </button>
         <button type="button" className={needsConfirmation ? 'danger' : 'primary'} disabled={isBusy} onClick={() => void archive(needsConfirmation)} autoFocus>
           {isBusy ? 'Archiving…' : needsConfirmation ? 'Archive anyway' : 'Archive'}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function CloseTerminalDialog({ store, dialog, onClose }: { store: AppStore; dialog: Extract<DialogState, { kind: 'close-terminal' }>; onClose: () => void }) {
+  const [isBusy, setBusy] = useState(false);
+  return (
+    <Dialog title="Close the terminal?" description={<p>{dialog.reason.replace(/; confirm to stop it\.$/, '.')} Closing the tab stops it.</p>} onClose={onClose}>
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={isBusy}
+          onClick={async () => {
+            setBusy(true);
+            await store.closeTab(dialog.sessionId, dialog.tabId, true);
+            setBusy(false);
+            onClose();
+          }}
+        >
+          {isBusy ? 'Closing…' : 'Close and stop it'}
         </button>
       </div>
     </Dialog>

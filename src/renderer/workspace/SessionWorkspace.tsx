@@ -7,6 +7,7 @@ import { MessageSquare, FileDiff, Plus, SquareTerminal, X } from 'lucide-react';
 import type { LayoutEnvelope, PaneLeaf, PaneNode, Tab } from '../../shared/layout.ts';
 import { ChatTab } from '../chat/ChatTab.tsx';
 import { ChangesTab } from '../changes/ChangesTab.tsx';
+import { TerminalTab } from '../terminal/TerminalTab.tsx';
 import { MenuButton } from '../ui/Menu.tsx';
 import { installedAgentsOf, useWindow, useWindowShallow, type AppStore } from '../state/store.ts';
 import { leaves, type SplitSide } from './layout.ts';
@@ -92,6 +93,7 @@ function PaneView({ store, sessionId, layout, pane, number }: { store: AppStore;
     ...(installed.length > 0
       ? installed.map((agent) => ({ label: `New chat with ${agent.name}`, run: () => void store.createChat(sessionId, agent.id, pane.id) }))
       : [{ label: 'New chat (no agent is installed)', isDisabled: true, run: () => {} }]),
+    { label: 'New terminal', hint: 'Ctrl+Shift+`', run: () => void store.createTerminal(sessionId, pane.id) },
     { label: 'Changes', hint: 'Ctrl+Shift+G', run: () => store.changeLayout(sessionId, { type: 'open', kind: 'changes', targetId: null, paneId: pane.id }) },
   ];
 
@@ -125,7 +127,7 @@ function PaneView({ store, sessionId, layout, pane, number }: { store: AppStore;
         {tabs.length === 0 && <EmptyPane store={store} sessionId={sessionId} paneId={pane.id} />}
         {tabs.map((tab) => (
           <div key={tab.id} className="tab-view" role="tabpanel" id={`tabpanel-${tab.id}`} aria-labelledby={`tab-${tab.id}`} hidden={tab.id !== pane.activeTabId}>
-            <TabContent store={store} sessionId={sessionId} tab={tab} isVisible={tab.id === pane.activeTabId} />
+            <TabContent store={store} sessionId={sessionId} tab={tab} isVisible={tab.id === pane.activeTabId} isFocused={tab.id === layout.focusedTabId} />
           </div>
         ))}
         {dropZone && <div className={`drop-zone-overlay ${dropZone}`} aria-hidden="true" />}
@@ -149,6 +151,9 @@ function EmptyPane({ store, sessionId, paneId }: { store: AppStore; sessionId: s
       <div className="empty-actions">
         <button type="button" className="primary" onClick={() => void newChat(store, sessionId, paneId)}>
           Start a chat
+        </button>
+        <button type="button" onClick={() => void store.createTerminal(sessionId, paneId)}>
+          Open a terminal
         </button>
         <button type="button" onClick={() => store.changeLayout(sessionId, { type: 'open', kind: 'changes', targetId: null, paneId })}>
           Show changes
@@ -207,7 +212,7 @@ function TabBar({ store, sessionId, layout, pane, tabs, number }: { store: AppSt
               <TabIcon tab={tab} />
               <TabTitle store={store} sessionId={sessionId} tab={tab} />
             </button>
-            <button type="button" className="tab-close" aria-label={`Close tab ${tab.number}`} title="Close tab" onClick={() => store.changeLayout(sessionId, { type: 'close', tabId: tab.id })}>
+            <button type="button" className="tab-close" aria-label={`Close tab ${tab.number}`} title="Close tab" onClick={() => void store.closeTab(sessionId, tab.id)}>
               <X size={12} aria-hidden="true" />
             </button>
           </div>
@@ -230,7 +235,8 @@ function TabTitle({ store, sessionId, tab }: { store: AppStore; sessionId: strin
       const files = state.client.changes[sessionId]?.files ?? 0;
       return files > 0 ? `Changes (${files})` : 'Changes';
     }
-    return 'Terminal';
+    const terminal = state.client.terminals[tab.targetId ?? ''];
+    return terminal ? (terminal.name ?? terminal.title) : 'Terminal';
   });
   const needsYou = useWindow(store, (state) => tab.kind === 'chat' && Object.values(state.client.permissions).some((request) => request.chatId === tab.targetId));
   return (
@@ -241,14 +247,14 @@ function TabTitle({ store, sessionId, tab }: { store: AppStore; sessionId: strin
   );
 }
 
-function TabContent({ store, sessionId, tab, isVisible }: { store: AppStore; sessionId: string; tab: Tab; isVisible: boolean }) {
+function TabContent({ store, sessionId, tab, isVisible, isFocused }: { store: AppStore; sessionId: string; tab: Tab; isVisible: boolean; isFocused: boolean }) {
   switch (tab.kind) {
     case 'chat':
       return tab.targetId ? <ChatTab store={store} sessionId={sessionId} chatId={tab.targetId} tabId={tab.id} /> : null;
     case 'changes':
       return <ChangesTab store={store} sessionId={sessionId} isVisible={isVisible} />;
     case 'terminal':
-      return <div className="empty-state">Terminals are not available in this version of BooCode.</div>;
+      return tab.targetId ? <TerminalTab store={store} sessionId={sessionId} terminalId={tab.targetId} tabNumber={tab.number} isVisible={isVisible} isFocused={isFocused} /> : null;
     default:
       return null;
   }

@@ -2,7 +2,7 @@
 // its key binding. The palette lists them, the shortcuts bind them, menus point at them; a new
 // action is one new entry.
 import { tinykeys } from 'tinykeys';
-import type { ProjectId } from '../../shared/contract.ts';
+import type { CommandArgs, ProjectId } from '../../shared/contract.ts';
 import { keysOf, menuCommands, menuKeysOf } from '../../shared/keymap.ts';
 import { installedAgentsOf, type AppStore, type WindowState } from '../state/store.ts';
 import { focusedPane, leaves } from './layout.ts';
@@ -90,11 +90,23 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
     },
   },
   {
+    id: 'terminal.new',
+    title: 'New terminal',
+    keys: keysOf('terminal.new'),
+    when: hasSession,
+    run: ({ store, state }) => {
+      if (state.sessionId) void store.createTerminal(state.sessionId);
+    },
+  },
+  {
     id: 'tab.close',
     title: 'Close tab',
     keys: keysOf('tab.close'),
     when: (context) => focusedTabId(context) !== undefined,
-    run: (context) => changeFocusedTab(context, (tabId) => ({ type: 'close', tabId })),
+    run: (context) => {
+      const tabId = focusedTabId(context);
+      if (context.state.sessionId && tabId) void context.store.closeTab(context.state.sessionId, tabId);
+    },
   },
   {
     id: 'tab.reopen',
@@ -159,6 +171,28 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
   { id: 'inbox.toggle', title: 'Show what needs you', keys: keysOf('inbox.toggle'), run: ({ store, state }) => store.setInboxOpen(!state.isInboxOpen) },
   { id: 'settings.open', title: 'Open settings', keys: keysOf('settings.open'), run: ({ store }) => store.showScreen('settings') },
   { id: 'agents.open', title: 'Open agents', keys: keysOf('agents.open'), run: ({ store }) => store.showScreen('agents') },
+  {
+    id: 'terminal.fontBigger',
+    title: 'Terminal: larger font',
+    run: ({ store, state }) => changeTerminalFont(store, (state.client.settings?.terminalFontSize ?? 13) + 1),
+  },
+  {
+    id: 'terminal.fontSmaller',
+    title: 'Terminal: smaller font',
+    run: ({ store, state }) => changeTerminalFont(store, (state.client.settings?.terminalFontSize ?? 13) - 1),
+  },
+  {
+    id: 'terminal.copyOnSelect',
+    title: 'Terminal: copy on select',
+    when: ({ state }) => state.client.settings?.terminalCopyOnSelect !== true,
+    run: ({ store }) => changeSettings(store, { terminalCopyOnSelect: true }),
+  },
+  {
+    id: 'terminal.noCopyOnSelect',
+    title: 'Terminal: do not copy on select',
+    when: ({ state }) => state.client.settings?.terminalCopyOnSelect === true,
+    run: ({ store }) => changeSettings(store, { terminalCopyOnSelect: false }),
+  },
   ...(['system', 'light', 'dark'] as const).map(
     (theme): WorkspaceCommand => ({
       id: `theme.${theme}`,
@@ -171,6 +205,15 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
     }),
   ),
 ];
+
+async function changeSettings(store: AppStore, patch: CommandArgs<'settings.set'>['patch']): Promise<void> {
+  const saved = await store.call('settings.set', { patch });
+  if (!saved.ok) store.reportError('Could not change the setting', saved.error);
+}
+
+function changeTerminalFont(store: AppStore, size: number): Promise<void> {
+  return changeSettings(store, { terminalFontSize: Math.min(40, Math.max(6, size)) });
+}
 
 /** Commands built from the data: one per session to switch to, one per agent to chat with. */
 export function sessionCommands(state: WindowState): WorkspaceCommand[] {

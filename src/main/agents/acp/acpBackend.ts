@@ -21,8 +21,15 @@ import { createClientApp } from './clientHandlers.ts';
 import { errorText } from './errors.ts';
 import { handshake, type Handshake } from './handshake.ts';
 import { createUpdateMapper, toConfigOption, type UpdateMapper } from './mapUpdate.ts';
-import { createTerminalHost } from './terminalHost.ts';
+import { createTerminalHost, type TerminalExitStatus, type TerminalProcess } from './terminalHost.ts';
 import { createWorkspaceFs } from './workspaceFs.ts';
+
+/** What the core's terminal service hears of an agent's terminals (ACP `terminal/create`). */
+export interface AgentTerminalObserver {
+  started(terminal: TerminalProcess & { readonly chatId: string; readonly agentId: string }): void;
+  output(terminalId: string, chunk: Buffer): void;
+  exited(terminalId: string, status: TerminalExitStatus): void;
+}
 
 export const acpTimings = {
   /**
@@ -66,6 +73,8 @@ export interface AcpBackendOptions {
   readonly log: (line: string) => void;
   /** Called when the agent session id is known (new or resumed), to persist it. */
   readonly onSession: (sessionId: string) => void;
+  /** Told about the terminals the agent runs, so that the user can watch them. */
+  readonly terminalObserver?: AgentTerminalObserver;
 }
 
 /** The running process and its connection; `owner` holds both and everything they started. */
@@ -173,8 +182,15 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       root: options.cwd,
       env: spec.env,
       // Terminals are process groups of our own: a killed core's are reaped at the next start.
-      onSpawn: (terminal) => options.pidRegistry.register(terminal.pid, { command: terminal.command, chatId, agentId }),
-      onExit: (terminal) => options.pidRegistry.unregister(terminal.pid),
+      onSpawn: (terminal) => {
+        options.pidRegistry.register(terminal.pid, { command: terminal.command, chatId, agentId });
+        options.terminalObserver?.started({ ...terminal, chatId, agentId });
+      },
+      onOutput: options.terminalObserver && ((terminalId, chunk) => options.terminalObserver?.output(terminalId, chunk)),
+      onExit: (terminal, status) => {
+        options.pidRegistry.unregister(terminal.pid);
+        options.terminalObserver?.exited(terminal.terminalId, status);
+      },
     });
     owner.add(() => terminals.disposeAll());
     const connection = createClientApp({

@@ -54,6 +54,7 @@ export interface TerminalProcess {
   readonly terminalId: string;
   readonly pid: number;
   readonly command: string;
+  readonly cwd: string;
 }
 
 export interface TerminalHostOptions {
@@ -65,6 +66,8 @@ export interface TerminalHostOptions {
   readonly onSpawn?: (process: TerminalProcess) => void;
   /** Called once the process group is known to be gone or its leader has exited and been reaped. */
   readonly onExit?: (process: TerminalProcess, status: TerminalExitStatus) => void;
+  /** Every chunk of output as it arrives, before any limit drops it (to show it live). */
+  readonly onOutput?: (terminalId: string, chunk: Buffer) => void;
 }
 
 export const terminalLimits = {
@@ -153,7 +156,7 @@ export function createTerminalHost(options: TerminalHostOptions): TerminalHost {
       // arrives later as an 'error' event and becomes exit code 127 in `track`.
       return createFailure('spawn-failed', `Cannot start ${request.command}: ${messageOf(error)}`);
     }
-    const terminal = track(child, request, Math.min(request.outputByteLimit ?? defaultLimit, terminalLimits.maxOutputByteLimit));
+    const terminal = track(child, request, cwd.path, Math.min(request.outputByteLimit ?? defaultLimit, terminalLimits.maxOutputByteLimit));
     terminals.set(terminal.id, terminal);
     forgetOldExited();
     return { ok: true, terminalId: terminal.id };
@@ -190,13 +193,13 @@ export function createTerminalHost(options: TerminalHostOptions): TerminalHost {
     await Promise.all([...terminals.keys()].map(release));
   }
 
-  function track(child: ChildProcess, request: TerminalCreateRequest, limit: number): Terminal {
+  function track(child: ChildProcess, request: TerminalCreateRequest, cwd: string, limit: number): Terminal {
     const id = randomUUID();
     let settleExit: (status: TerminalExitStatus) => void = () => {};
     const exited = new Promise<TerminalExitStatus>((resolvePromise) => {
       settleExit = resolvePromise;
     });
-    const owned = child.pid === undefined ? null : { terminalId: id, pid: child.pid, command: request.command };
+    const owned = child.pid === undefined ? null : { terminalId: id, pid: child.pid, command: [request.command, ...(request.args ?? [])].join(' '), cwd };
     const terminal: Terminal = {
       id,
       child,
@@ -213,7 +216,10 @@ export function createTerminalHost(options: TerminalHostOptions): TerminalHost {
       settleExit,
     };
     if (owned) options.onSpawn?.(owned);
-    const append = (chunk: Buffer) => appendOutput(terminal, chunk);
+    const append = (chunk: Buffer) => {
+      options.onOutput?.(id, chunk);
+      appendOutput(terminal, chunk);
+    };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
     child.on('exit', (code, signal) => {
