@@ -386,6 +386,12 @@ export function createCore(options: CoreOptions): Core {
         const archived = await worktrees.archive(session.id, { confirm: true });
         if (!archived.ok) log(`could not save the worktree of session ${session.id} before removing its project: ${archived.error.message}`);
       }
+      // The archive refs keep everything; the `boo/…` branches would only clutter the user's repository.
+      for (const session of projectSessions) {
+        if (worktrees.get(session.id)?.kind !== 'worktree') continue;
+        const dropped = await worktrees.dropBranch(session.id);
+        if (!dropped.ok) log(`could not delete the branch of session ${session.id}: ${dropped.error.message}`);
+      }
       const removed = projects.remove(projectId);
       if (removed.ok) terminals.forgetSessions(projectSessions.map((session) => session.id));
       return removed;

@@ -51,6 +51,8 @@ export interface WorktreeService {
   archive(sessionId: string, options: { confirm: boolean; keepDirectory?: boolean }): Promise<Result<{ ref: string; hadPendingChanges: boolean }>>;
   /** Brings the worktree back from its archive ref (or its branch), every file included. */
   restore(sessionId: string): Promise<Result<SessionWorkspace>>;
+  /** Deletes the session's branch when its archive ref holds all of it (its project is removed). */
+  dropBranch(sessionId: string): Promise<Result<{ dropped: boolean }>>;
   /** Removes directories of worktrees archived longer ago than retentionMs (refs stay); returns their session ids. */
   reap(options: { retentionMs: number }): Promise<{ removed: string[] }>;
   diskUsage(): Promise<{ sessionId: string; bytes: number }[]>;
@@ -131,6 +133,7 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     reject: (sessionId, selection) => locked(sessionId, () => patching.reject(sessionId, selection)),
     commit: (sessionId, message) => locked(sessionId, () => patching.commit(sessionId, message)),
     archive: (sessionId, options) => locked(sessionId, () => lifecycle.archive(sessionId, options)),
+    dropBranch: (sessionId) => locked(sessionId, () => lifecycle.dropBranch(sessionId)),
     restore: (sessionId) => locked(sessionId, () => lifecycle.restore(sessionId)),
     reap: (options) => lifecycle.reap(options),
     diskUsage: () => lifecycle.diskUsage(),

@@ -94,6 +94,24 @@ export function createLifecycle(context: WorktreeContext, capture: Capture, chan
       return archiveLocked(found.value, options);
     },
 
+    /**
+     * Deletes the session's `boo/…` branch once its archive holds everything the branch does (the
+     * archive commit descends from the branch's head): its project is being removed, and the
+     * archive ref is what is kept. Call under the session's lock, after archive.
+     */
+    async dropBranch(sessionId: string): Promise<Result<{ dropped: boolean }>> {
+      const found = gitRow(context, sessionId);
+      if (!found.ok) return found;
+      const row = found.value;
+      const ref = hiddenRefs.archive(sessionId);
+      const branch = `refs/heads/${row.branch}`;
+      if ((await runGit(row.repo_root, ['show-ref', '--verify', '--quiet', branch])).code !== 0) return ok({ dropped: false });
+      if ((await runGit(row.repo_root, ['merge-base', '--is-ancestor', branch, ref])).code !== 0) return ok({ dropped: false });
+      // A branch still checked out in a worktree is left to that worktree.
+      const deleted = await runGit(row.repo_root, ['branch', '--quiet', '-D', row.branch]);
+      return ok({ dropped: deleted.code === 0 });
+    },
+
     /** Brings the worktree back from its archive ref (or its branch). Call under the session's lock. */
     async restore(sessionId: string): Promise<Result<SessionWorkspace>> {
       const found = gitRow(context, sessionId);

@@ -66,6 +66,8 @@ describe('archive and removal in the middle of a turn', () => {
     expect(existsSync(cwd)).toBe(false);
     // Nothing was lost: the worktree's state is kept in the project repository.
     expect(git(folder, 'for-each-ref', '--format=%(refname)', 'refs/boocode/archive/')).toMatch(/^refs\/boocode\/archive\//);
+    // …and the session's branch, which the archive holds all of, is gone from the user's branches.
+    expect(git(folder, 'branch', '--list', 'boo/*').trim()).toBe('');
     // Later writes of the stopped agent found nothing to crash on, and the core still answers.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(unwrap(await core.api.call('projects.list', {}))).toEqual([]);
