@@ -47,6 +47,10 @@ export function createCapture(context: WorktreeContext) {
       const writing = writeTree(row.root, row.accepted_tree, records.promise, row.session_id);
       const refUpdate = Promise.withResolvers<string>();
       const referencing = git(row.repo_root, ['update-ref', '--stdin'], { input: refUpdate.promise });
+      // Both are awaited below, but either may fail (its folder gone) while `git add` still runs:
+      // marked handled now so that such a failure is this capture's error, not an unhandled one.
+      writing.catch(() => undefined);
+      referencing.catch(() => undefined);
       try {
         await stageWorktree(row);
         // One diff of the staged index against the accepted tree gives the change set, and its

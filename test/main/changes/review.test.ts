@@ -1,6 +1,6 @@
 // The changes tab's core: reviewed marks that lapse when the file changes, the turns behind the
 // changes, and a rejection whose reason reaches the chat that made the change.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { createEditWatcher } from '../../../src/main/changes/editWatcher.ts';
@@ -87,6 +87,23 @@ describe('your own edits', () => {
     const attributions = Object.fromEntries(after.files.map((file) => [file.path, [file.attribution?.agentId, ...file.hunks.map((hunk) => hunk.attribution?.agentId)]]));
     expect(attributions['notes.md']?.every((agentId) => agentId === 'you')).toBe(true);
     expect(attributions['a.txt']?.every((agentId) => agentId === 'scripted')).toBe(true);
+  });
+
+  test('a refresh after the project folder vanished under its worktree is a typed error, with nothing left unhandled', async () => {
+    const core = testCore();
+    const folder = gitProject();
+    const { sessionId } = await setupChat(core, {}, { folder });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      rmSync(folder, { recursive: true, force: true });
+      expect(await core.api.call('changes.refresh', { sessionId })).toMatchObject({ ok: false });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   test('a watched worktree records an edit as yours without a refresh; a folder session cannot be watched', async () => {

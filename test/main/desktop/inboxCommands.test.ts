@@ -61,6 +61,7 @@ describe('read marks', () => {
     // The file as version 9 left it: no read-mark column.
     const db = new Database(join(dataDir, STORE_FILE_NAME));
     db.exec('ALTER TABLE chats DROP COLUMN seen_turn_id');
+    db.exec('DROP TABLE terminals'); // version 11
     db.pragma('user_version = 9');
     db.close();
 
