@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { tempDir } from '../helpers/tempDir.ts';
 
@@ -26,7 +27,12 @@ const standingNotices = new Set(['PRELOAD_JS_CHECK']);
 describe('the Electron security scan', () => {
   test('electronegativity finds nothing high and nothing medium beyond its standing preload notice', () => {
     const report = join(tempDir('boo-scan-'), 'electronegativity.csv');
-    const scan = spawnSync(join(repoRoot, 'node_modules/.bin/electronegativity'), ['-i', 'src', '-r', '-e', electronVersion, '-o', report], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+    // Its report writes race; sync-writes.mjs puts them in order.
+    const scan = spawnSync(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'test/fixtures/sync-writes.mjs')).href, join(repoRoot, 'node_modules/.bin/electronegativity'), '-i', 'src', '-r', '-e', electronVersion, '-o', report], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(scan.error).toBeUndefined();
     const findings = readReport(report);
     const summary = findings.map((finding) => `${finding.severity} ${finding.check} ${finding.file}:${finding.location} ${finding.sample}`);
