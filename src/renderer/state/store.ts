@@ -232,7 +232,10 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     backlog = [];
     pump.flush();
     const { client } = state.getState();
-    const position = client.isLoaded && client.epoch ? { afterSeq: client.lastSeq, epoch: client.epoch } : { afterSeq: 0 };
+    // A window with nothing loaded yet reads the snapshot, not the core's whole replay buffer
+    // (tens of megabytes on a busy core): a position past the end is answered with a resync and
+    // then live events, which wait in the backlog until the snapshot is applied.
+    const position = client.isLoaded && client.epoch ? { afterSeq: client.lastSeq, epoch: client.epoch } : { afterSeq: Number.MAX_SAFE_INTEGER };
     const { result, unsubscribe } = await api.subscribe(position, handleLive);
     unsubscribeEvents = unsubscribe;
     if (!result.ok) {
