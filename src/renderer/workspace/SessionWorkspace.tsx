@@ -1,6 +1,7 @@
-// A session's workspace: its split tree of panes, each with a tab bar and the tabs' views. Every
-// tab stays mounted while it is open (a terminal keeps running when hidden); only the active
-// tab of each pane is shown.
+// A session's workspace: its split tree of panes, each with a tab bar and the tabs' views. A tab
+// is mounted the first time it is shown and stays mounted while it is open (a terminal keeps its
+// view when hidden); only the active tab of each pane is shown. Tabs never shown cost nothing,
+// so opening a session of many tabs builds only what is on screen.
 import { Group, Panel, Separator } from 'react-resizable-panels';
 import { Fragment, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { MessageSquare, FileDiff, Plus, SquareTerminal, X } from 'lucide-react';
@@ -62,6 +63,8 @@ function PaneView({ store, sessionId, layout, pane, number }: { store: AppStore;
   const content = useRef<HTMLDivElement>(null);
   const tabs = pane.tabIds.map((id) => layout.tabs[id]).filter((tab): tab is Tab => tab !== undefined);
   const isFocusedPane = layout.focusedTabId !== null && pane.tabIds.includes(layout.focusedTabId);
+  const shown = useRef(new Set<string>());
+  if (pane.activeTabId) shown.current.add(pane.activeTabId);
 
   function zoneAt(event: DragEvent): SplitSide | 'center' {
     const box = content.current?.getBoundingClientRect();
@@ -127,7 +130,7 @@ function PaneView({ store, sessionId, layout, pane, number }: { store: AppStore;
         {tabs.length === 0 && <EmptyPane store={store} sessionId={sessionId} paneId={pane.id} />}
         {tabs.map((tab) => (
           <div key={tab.id} className="tab-view" role="tabpanel" id={`tabpanel-${tab.id}`} aria-labelledby={`tab-${tab.id}`} hidden={tab.id !== pane.activeTabId}>
-            <TabContent store={store} sessionId={sessionId} tab={tab} isVisible={tab.id === pane.activeTabId} isFocused={tab.id === layout.focusedTabId} />
+            {shown.current.has(tab.id) && <TabContent store={store} sessionId={sessionId} tab={tab} isVisible={tab.id === pane.activeTabId} isFocused={tab.id === layout.focusedTabId} />}
           </div>
         ))}
         {dropZone && <div className={`drop-zone-overlay ${dropZone}`} aria-hidden="true" />}
