@@ -192,6 +192,16 @@ export const SettingsSchema = z.object({
     description: 'Selecting text in a terminal copies it to the clipboard.',
     group: 'Terminal',
   }),
+  /**
+   * A blinking cursor in terminal tabs. Off by default, as in VS Code: restarting the blink on a
+   * key press asks the browser for a frame, and the browser then holds the echo back until that
+   * frame is drawn, so every echoed key shows a frame (~16 ms) later.
+   */
+  terminalCursorBlink: z.boolean().default(false).meta({
+    title: 'Blinking cursor',
+    description: 'The cursor of terminal tabs blinks. Typed characters then show up about one frame later.',
+    group: 'Terminal',
+  }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export const SettingsPatchSchema = z
@@ -211,6 +221,7 @@ export const SettingsPatchSchema = z
     terminalFontSize: SettingsSchema.shape.terminalFontSize.unwrap(),
     terminalScrollback: SettingsSchema.shape.terminalScrollback.unwrap(),
     terminalCopyOnSelect: SettingsSchema.shape.terminalCopyOnSelect.unwrap(),
+    terminalCursorBlink: SettingsSchema.shape.terminalCursorBlink.unwrap(),
   })
   .partial()
   .strict();

@@ -25,6 +25,7 @@ describe('settings', () => {
         terminalFontSize: 13,
         terminalScrollback: 1000,
         terminalCopyOnSelect: false,
+        terminalCursorBlink: false,
       },
     });
   });

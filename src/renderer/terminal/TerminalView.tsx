@@ -156,7 +156,11 @@ function useTerminalAppearance(store: AppStore): TerminalAppearance {
   const fontSize = settings?.terminalFontSize ?? 13;
   const scrollback = settings?.terminalScrollback ?? 1000;
   const copyOnSelect = settings?.terminalCopyOnSelect ?? false;
-  return useMemo(() => ({ fontFamily, fontSize, scrollback, copyOnSelect, theme: themeFor(scheme) }), [fontFamily, fontSize, scrollback, copyOnSelect, scheme]);
+  const cursorBlink = settings?.terminalCursorBlink ?? false;
+  return useMemo(
+    () => ({ fontFamily, fontSize, scrollback, copyOnSelect, cursorBlink, theme: themeFor(scheme) }),
+    [fontFamily, fontSize, scrollback, copyOnSelect, cursorBlink, scheme],
+  );
 }
 
 function currentScheme(): 'dark' | 'light' {

@@ -27,6 +27,7 @@ export interface TerminalAppearance {
   readonly fontSize: number;
   readonly scrollback: number;
   readonly copyOnSelect: boolean;
+  readonly cursorBlink: boolean;
   readonly theme: ITheme;
 }
 
@@ -60,7 +61,7 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
     scrollback: appearance.scrollback,
     theme: appearance.theme,
     allowProposedApi: true,
-    cursorBlink: !isReadOnly,
+    cursorBlink: appearance.cursorBlink && !isReadOnly,
     disableStdin: isReadOnly,
     cursorInactiveStyle: isReadOnly ? 'none' : 'outline',
     rightClickSelectsWord: true,
@@ -141,6 +142,7 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
       terminal.options.fontSize = next.fontSize;
       terminal.options.scrollback = next.scrollback;
       terminal.options.theme = next.theme;
+      terminal.options.cursorBlink = next.cursorBlink && !isReadOnly;
       scheduleFit();
     },
     size: () => ({ cols: terminal.cols, rows: terminal.rows }),

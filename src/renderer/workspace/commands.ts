@@ -193,6 +193,18 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
     when: ({ state }) => state.client.settings?.terminalCopyOnSelect === true,
     run: ({ store }) => changeSettings(store, { terminalCopyOnSelect: false }),
   },
+  {
+    id: 'terminal.cursorBlink',
+    title: 'Terminal: blinking cursor',
+    when: ({ state }) => state.client.settings?.terminalCursorBlink !== true,
+    run: ({ store }) => changeSettings(store, { terminalCursorBlink: true }),
+  },
+  {
+    id: 'terminal.noCursorBlink',
+    title: 'Terminal: steady cursor',
+    when: ({ state }) => state.client.settings?.terminalCursorBlink === true,
+    run: ({ store }) => changeSettings(store, { terminalCursorBlink: false }),
+  },
   ...(['system', 'light', 'dark'] as const).map(
     (theme): WorkspaceCommand => ({
       id: `theme.${theme}`,
