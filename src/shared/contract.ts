@@ -579,11 +579,19 @@ export const commands = {
    * xterm) in acknowledgements.
    */
   'terminals.attach': { args: z.object({ terminalId: IdArg, viewerId: IdArg }).strict(), result: TerminalAttachmentSchema },
+  /**
+   * The terminal's visible screen now (no scrollback), without following it: what a view shows
+   * while it stands aside from a flood.
+   */
+  'terminals.screen': { args: z.object({ terminalId: IdArg }).strict(), result: TerminalAttachmentSchema },
   'terminals.detach': { args: z.object({ terminalId: IdArg, viewerId: IdArg }).strict(), result: z.object({ detached: z.boolean() }) },
-  /** The view has parsed the output up to `offset`; the core pauses a terminal whose views fall behind. */
+  /**
+   * The view has parsed the output up to `offset`; the core pauses a terminal whose views fall
+   * behind. The answer holds the stream's end, so a view that far behind can step aside.
+   */
   'terminals.ack': {
     args: z.object({ terminalId: IdArg, viewerId: IdArg, offset: z.number().int().min(0) }).strict(),
-    result: z.object({ acknowledged: z.boolean() }),
+    result: z.object({ acknowledged: z.boolean(), /** The stream's end when the acknowledgement arrived. */ end: z.number().int().min(0) }),
   },
   'terminals.input': { args: z.object({ terminalId: IdArg, data: z.string().min(1).max(1_000_000) }).strict(), result: z.object({ written: z.boolean() }) },
   'terminals.resize': { args: z.object({ terminalId: IdArg, ...TerminalSizeSchema }).strict(), result: z.object({ resized: z.boolean() }) },

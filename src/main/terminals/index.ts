@@ -5,7 +5,9 @@
 // never kept for replay. A view acknowledges what its xterm parsed, and a shell whose views
 // (or whose core-side screen) fall behind is paused at the pty, so a `yes` in a tab costs bounded
 // memory everywhere and Ctrl+C still reaches it at once. A view that attaches gets the screen
-// as escape sequences plus the offset it covers, so a reload shows exactly what was there.
+// as escape sequences plus the offset it covers, so a reload shows exactly what was there; a
+// view far behind a flood detaches and glances at the screen instead (terminals.screen), so
+// that the shell runs at its own speed while the screen here parses every byte.
 // Screens are saved to disk every few seconds and at exit; after a restart a terminal shows its
 // old screen, read-only, until the user restarts a shell in its place.
 import { randomUUID } from 'node:crypto';
@@ -104,8 +106,10 @@ export interface TerminalService {
   list(sessionId: string): Terminal[];
   all(): Terminal[];
   attach(terminalId: string, viewerId: string): Promise<Result<TerminalAttachment>>;
+  /** The screen and the offset it covers, without following: the view does not hold the shell. */
+  screen(terminalId: string): Promise<Result<TerminalAttachment>>;
   detach(terminalId: string, viewerId: string): Result<{ detached: boolean }>;
-  ack(terminalId: string, viewerId: string, offset: number): Result<{ acknowledged: boolean }>;
+  ack(terminalId: string, viewerId: string, offset: number): Result<{ acknowledged: boolean; end: number }>;
   input(terminalId: string, data: string): Result<{ written: boolean }>;
   resize(terminalId: string, cols: number, rows: number): Result<{ resized: boolean }>;
   kill(terminalId: string, confirm: boolean): Promise<Result<Terminal>>;
@@ -224,9 +228,14 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       flush(entry);
       // Counted from now: output published while the snapshot is taken is this view's to acknowledge.
       entry.viewers.set(viewerId, { acked: entry.offset, lastSeenAt: Date.now() });
-      const snapshot = entry.screen ? await entry.screen.snapshot() : { ...savedScreen(entry), offset: entry.offset };
-      if (entry.isClosed) return fail('not-found', `No terminal with id ${terminalId}.`);
-      return ok({ terminal: toTerminal(entry.record), ...snapshot });
+      return currentScreen(entry, { isViewportOnly: false });
+    },
+
+    async screen(terminalId) {
+      const entry = entries.get(terminalId);
+      if (!entry) return fail('not-found', `No terminal with id ${terminalId}.`);
+      flush(entry);
+      return currentScreen(entry, { isViewportOnly: true });
     },
 
     detach(terminalId, viewerId) {
@@ -240,11 +249,11 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     ack(terminalId, viewerId, offset) {
       const entry = entries.get(terminalId);
       const viewer = entry?.viewers.get(viewerId);
-      if (!entry || !viewer) return ok({ acknowledged: false });
+      if (!entry || !viewer) return ok({ acknowledged: false, end: entry?.offset ?? 0 });
       viewer.acked = Math.max(viewer.acked, Math.min(offset, entry.offset));
       viewer.lastSeenAt = Date.now();
       updateFlow(entry);
-      return ok({ acknowledged: true });
+      return ok({ acknowledged: true, end: entry.offset });
     },
 
     input(terminalId, data) {
@@ -544,6 +553,18 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
 
   // -------------------------------------------------------------------------------------------
   // Screens
+
+  /**
+   * The screen up to the stream's end, parsed first (the core's screen is a few ms behind at
+   * most, ~50 under a flood), so that a view gets a screen to show rather than up to a megabyte
+   * of raw output to parse behind it; what arrives meanwhile reaches a view through the stream.
+   * A glance (`isViewportOnly`) leaves out the scrollback, whose serializing grows with it.
+   */
+  async function currentScreen(entry: Entry, { isViewportOnly }: { isViewportOnly: boolean }): Promise<Result<TerminalAttachment>> {
+    const snapshot = entry.screen ? await entry.screen.snapshot({ whenParsed: true, isParsedOnly: true, isViewportOnly }) : { ...savedScreen(entry), offset: entry.offset };
+    if (entry.isClosed) return fail('not-found', `No terminal with id ${entry.record.id}.`);
+    return ok({ terminal: toTerminal(entry.record), ...snapshot });
+  }
 
   function openScreen(entry: Entry, size: { cols: number; rows: number }, initial?: string): ScreenHandle {
     const screen = screens.open(entry.record.id, { ...size, scrollback: settings.get().terminalScrollback, initial, offset: entry.offset });

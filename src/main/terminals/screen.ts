@@ -26,13 +26,23 @@ export interface Screen {
   writtenOffset(): number;
   /** Stream offset of what the screen has parsed so far. */
   parsedOffset(): number;
-  snapshot(): ScreenSnapshot;
+  /**
+   * Everything written so far: the parsed screen plus the raw output behind it; with
+   * `isParsedOnly`, the parsed screen alone, covering the stream up to what is parsed, and with
+   * `isViewportOnly` too, only its visible rows (no scrollback: a glance during a flood).
+   */
+  snapshot(options?: SnapshotOptions): ScreenSnapshot;
   /** Resolves once everything written so far is parsed. */
   whenParsed(): Promise<void>;
   resize(cols: number, rows: number): void;
   onParsed(listener: () => void): void;
   onTitle(listener: (title: string) => void): void;
   dispose(): void;
+}
+
+export interface SnapshotOptions {
+  readonly isParsedOnly?: boolean;
+  readonly isViewportOnly?: boolean;
 }
 
 export interface ScreenOptions {
@@ -78,9 +88,13 @@ export function createScreen(options: ScreenOptions): Screen {
     },
     writtenOffset: () => written,
     parsedOffset: () => written - unparsedStreamLength,
-    snapshot() {
+    snapshot({ isParsedOnly = false, isViewportOnly = false } = {}) {
       // Synchronous: between two of xterm's parse slices, the buffer holds exactly the pieces
       // whose callbacks ran, and the rest follow as raw output.
+      if (isParsedOnly) {
+        const screen = serializer.serialize(isViewportOnly ? { scrollback: 0 } : undefined);
+        return { screen, offset: written - unparsedStreamLength, cols: terminal.cols, rows: terminal.rows };
+      }
       const screen = serializer.serialize() + unparsed.map((piece) => piece.data).join('');
       return { screen, offset: written, cols: terminal.cols, rows: terminal.rows };
     },

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createScreen, type ScreenOptions, type ScreenSnapshot } from './screen.ts';
+import { createScreen, type ScreenOptions, type ScreenSnapshot, type SnapshotOptions } from './screen.ts';
 
 export const screenWorkerLimits = {
   /**
@@ -19,7 +19,7 @@ export type ScreenRequest =
   | { readonly type: 'open'; readonly id: string; readonly options: ScreenOptions }
   | { readonly type: 'write'; readonly id: string; readonly data: string }
   | { readonly type: 'resize'; readonly id: string; readonly cols: number; readonly rows: number }
-  | { readonly type: 'snapshot'; readonly id: string; readonly requestId: number; readonly whenParsed: boolean }
+  | { readonly type: 'snapshot'; readonly id: string; readonly requestId: number; readonly whenParsed: boolean; readonly isParsedOnly: boolean; readonly isViewportOnly: boolean }
   | { readonly type: 'close'; readonly id: string };
 
 export type ScreenReply =
@@ -34,8 +34,13 @@ export interface ScreenHandle {
   writtenOffset(): number;
   /** Stream offset the screen has parsed up to (as last reported by the worker). */
   parsedOffset(): number;
-  /** The screen covering every write made before this call; compact (all parsed) when `whenParsed`. */
-  snapshot(options?: { whenParsed?: boolean }): Promise<ScreenSnapshot>;
+  /**
+   * The screen covering every write made before this call; compact (all parsed) when
+   * `whenParsed`. With `isParsedOnly` too, output written while it waited is left out: the
+   * parsed screen alone, covering at least every write made before the call (for a view, which
+   * gets the rest from the stream); with `isViewportOnly`, without the scrollback.
+   */
+  snapshot(options?: { whenParsed?: boolean } & SnapshotOptions): Promise<ScreenSnapshot>;
   resize(cols: number, rows: number): void;
   onParsed(listener: () => void): void;
   onTitle(listener: (title: string) => void): void;
@@ -130,13 +135,13 @@ function threadedHost(file: URL, log: (line: string) => void): ScreenHost {
         },
         writtenOffset: () => screen.written,
         parsedOffset: () => screen.parsed,
-        snapshot({ whenParsed = false } = {}) {
+        snapshot({ whenParsed = false, isParsedOnly = false, isViewportOnly = false } = {}) {
           const empty = { screen: '', offset: screen.written, cols: screen.cols, rows: screen.rows };
           if (isDisposed) return Promise.resolve(empty);
           const requestId = nextRequest++;
           return new Promise((resolve) => {
             waiting.set(requestId, { resolve: (snapshot) => resolve(snapshot ?? empty) });
-            post({ type: 'snapshot', id, requestId, whenParsed });
+            post({ type: 'snapshot', id, requestId, whenParsed, isParsedOnly, isViewportOnly });
           });
         },
         resize(cols, rows) {
@@ -171,9 +176,10 @@ function inThreadHost(): ScreenHost {
         write: (data) => screen.write(data),
         writtenOffset: () => screen.writtenOffset(),
         parsedOffset: () => screen.parsedOffset(),
-        async snapshot({ whenParsed = false } = {}) {
-          if (whenParsed) await screen.whenParsed();
-          return screen.snapshot();
+        async snapshot({ whenParsed = false, isParsedOnly = false, isViewportOnly = false } = {}) {
+          if (!whenParsed) return screen.snapshot();
+          await screen.whenParsed();
+          return screen.snapshot({ isParsedOnly, isViewportOnly });
         },
         resize: (cols, rows) => screen.resize(cols, rows),
         onParsed: (listener) => screen.onParsed(listener),

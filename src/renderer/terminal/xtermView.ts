@@ -1,7 +1,6 @@
-// One xterm in the page, following one terminal of the core: it attaches (the core answers with
-// the screen as escape sequences and the stream offset it covers), places every output event by
-// its offset (skipping what it has, attaching again at a gap), acknowledges what xterm parsed so
-// the core can pause a flooding shell, and sends keystrokes and its size back.
+// One xterm in the page, following one terminal of the core (follower.ts: attach, place output
+// by offset, acknowledge, step aside from floods), with its addons, and sending keystrokes and
+// its size back.
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { ClipboardAddon } from '@xterm/addon-clipboard';
 import { FitAddon } from '@xterm/addon-fit';
@@ -10,17 +9,8 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import type { BooError } from '../../shared/contract.ts';
-import type { TerminalOutputEvent } from '../../shared/terminals.ts';
 import type { AppStore } from '../state/store.ts';
-
-const viewFlow = {
-  /**
-   * Parsed output acknowledged at once, or when this much has gathered: the core's high
-   * watermark is 512k units, so a few acks per watermark keep the pipe full without a request
-   * per 5 ms batch.
-   */
-  ackChunk: 64 * 1024,
-} as const;
+import { createFollower } from './follower.ts';
 
 export interface TerminalAppearance {
   readonly fontFamily: string;
@@ -79,26 +69,40 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
   loadGpuRenderer(terminal);
 
   const viewerId = randomId();
-  /** Stream offset of everything handed to xterm. */
-  let received = 0;
-  /** Stream offset of what xterm has parsed, and of what the core was told. */
-  let parsed = 0;
-  let acknowledged = 0;
-  let isAttached = false;
   let isVisible = false;
   let isDisposed = false;
-  // Bumped by every attach: callbacks of writes from before it are ignored.
-  let generation = 0;
-  const early: TerminalOutputEvent[] = [];
+  /** The size the core was last told (or attached at); nothing is sent before the first attachment. */
   let sentSize = { cols: 0, rows: 0 };
   let fitFrame = 0;
 
-  const stopOutput = store.onTerminalOutput(terminalId, (event) => {
-    if (isAttached) take(event);
-    else early.push(event);
-  });
+  const follower = createFollower(
+    {
+      get cols() {
+        return terminal.cols;
+      },
+      get rows() {
+        return terminal.rows;
+      },
+      write: (data, parsed) => terminal.write(data, parsed),
+      resize: (cols, rows) => terminal.resize(cols, rows),
+    },
+    {
+      attach: () => store.call('terminals.attach', { terminalId, viewerId }),
+      look: () => store.call('terminals.screen', { terminalId }),
+      detach: () => void store.call('terminals.detach', { terminalId, viewerId }),
+      ack: (offset) => store.call('terminals.ack', { terminalId, viewerId, offset }),
+    },
+    {
+      onAttached: ({ cols, rows }) => {
+        sentSize = { cols, rows };
+        scheduleFit();
+      },
+      onError: (error) => options.onError?.(error),
+    },
+  );
+  const stopOutput = store.onTerminalOutput(terminalId, (event) => follower.take(event));
   // The stream was re-established (a reconnect, a resync): output may have been missed on the way.
-  const stopRestart = store.onStreamRestart(() => void attach());
+  const stopRestart = store.onStreamRestart(() => void follower.reattach());
   const resizeObserver = new ResizeObserver(() => scheduleFit());
   resizeObserver.observe(container);
 
@@ -128,8 +132,6 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
     return !isWorkspaceKey(event);
   });
 
-  void attach();
-
   return {
     search,
     setVisible(next) {
@@ -153,60 +155,11 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
       resizeObserver.disconnect();
       stopOutput();
       stopRestart();
+      follower.dispose();
       void store.call('terminals.detach', { terminalId, viewerId });
       terminal.dispose();
     },
   };
-
-  async function attach(): Promise<void> {
-    generation += 1;
-    const mine = generation;
-    isAttached = false;
-    const attached = await store.call('terminals.attach', { terminalId, viewerId });
-    if (mine !== generation || isDisposed) return;
-    if (!attached.ok) {
-      options.onError?.(attached.error);
-      return;
-    }
-    const { screen, offset, cols, rows } = attached.value;
-    terminal.reset();
-    // The screen was serialized at the core's size: written at that size, then fitted, it reflows as xterm would have.
-    if (cols !== terminal.cols || rows !== terminal.rows) terminal.resize(cols, rows);
-    sentSize = { cols, rows };
-    received = offset;
-    parsed = offset;
-    acknowledged = offset;
-    terminal.write(screen);
-    isAttached = true;
-    for (const event of early.splice(0)) take(event);
-    scheduleFit();
-  }
-
-  function take(event: TerminalOutputEvent): void {
-    const end = event.offset + event.data.length;
-    if (end <= received) return; // already shown (it came before the attachment's screen)
-    if (event.offset > received) {
-      // Output went missing on the way (a client over its budget): the screen is the truth.
-      void attach();
-      return;
-    }
-    const data = event.offset === received ? event.data : event.data.slice(received - event.offset);
-    received = end;
-    const mine = generation;
-    terminal.write(data, () => {
-      if (mine !== generation) return;
-      parsed = end;
-      acknowledge();
-    });
-  }
-
-  function acknowledge(): void {
-    if (parsed <= acknowledged) return;
-    // Every chunk's worth, and always once everything is parsed, so the core never waits on a view that is idle.
-    if (parsed - acknowledged < viewFlow.ackChunk && parsed !== received) return;
-    acknowledged = parsed;
-    void store.call('terminals.ack', { terminalId, viewerId, offset: parsed });
-  }
 
   function scheduleFit(): void {
     cancelAnimationFrame(fitFrame);
@@ -220,7 +173,7 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
     const cols = Math.max(2, proposed.cols);
     const rows = Math.max(1, options.fixedRows ?? proposed.rows);
     if (cols !== terminal.cols || rows !== terminal.rows) terminal.resize(cols, rows);
-    if (isReadOnly || !isAttached || (cols === sentSize.cols && rows === sentSize.rows)) return;
+    if (isReadOnly || sentSize.cols === 0 || (cols === sentSize.cols && rows === sentSize.rows)) return;
     sentSize = { cols, rows };
     void store.call('terminals.resize', { terminalId, cols, rows });
   }

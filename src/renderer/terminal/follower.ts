@@ -1,0 +1,226 @@
+// How a view follows one terminal of the core, apart from xterm and the DOM: it attaches (the
+// core answers with the screen as escape sequences and the stream offset it covers), places
+// every output event by its offset (skipping what it has, attaching again at a gap), hands the
+// output to its terminal a slice at a time, and acknowledges what the terminal parsed so that
+// the core can pause a shell whose views fall behind.
+//
+// Under a flood the browser's xterm parses more slowly than a pty writes: held to the view's
+// pace, a `cat` of a big log or a `seq 1 2000000` takes as long as the page needs to parse every
+// byte. When an acknowledgement shows the view that far behind the stream's end, it steps aside
+// (detaches, so the shell no longer waits for it) and looks at the core's screen a few times a
+// second instead; once the output slows down it follows the stream again. The core's own screen
+// parses every byte, so each look, and the last one, is exactly the screen and scrollback that
+// parsing everything would have left; only the frames in between are never drawn.
+import type { BooError, Result } from '../../shared/contract.ts';
+import type { TerminalAttachment, TerminalOutputEvent } from '../../shared/terminals.ts';
+
+export const followerFlow = {
+  /**
+   * Parsed output is acknowledged when this much has gathered, and whenever everything received
+   * is parsed: the core's low watermark is 128k units, so a few acknowledgements per watermark
+   * keep the shell going without a request per batch.
+   */
+  ackChunk: 64 * 1024,
+  /** Output handed to the terminal and not parsed yet, at most: what stepping aside leaves to parse. */
+  maxUnparsed: 128 * 1024,
+  /**
+   * This far behind the stream's end when an acknowledgement is answered, the view steps aside.
+   * Below the core's high watermark (512k units), where the shell would start waiting for it.
+   */
+  floodLag: 256 * 1024,
+  /** While a flood lasts, the view shows the core's screen this often. */
+  floodLookMs: 50,
+} as const;
+
+export type FollowerFlow = { readonly [key in keyof typeof followerFlow]: number };
+
+/** Where the output goes: an xterm in the page, a headless one in tests. */
+export interface FollowerSink {
+  readonly cols: number;
+  readonly rows: number;
+  /** Writes output; `parsed` runs once the terminal has parsed it (and everything before it). */
+  write(data: string, parsed?: () => void): void;
+  resize(cols: number, rows: number): void;
+}
+
+/** The core's terminal commands, for one terminal and one view. */
+export interface FollowerApi {
+  attach(): Promise<Result<TerminalAttachment>>;
+  /** The screen now, without following (`terminals.screen`). */
+  look(): Promise<Result<TerminalAttachment>>;
+  detach(): void;
+  ack(offset: number): Promise<Result<{ acknowledged: boolean; end: number }>>;
+}
+
+export interface FollowerOptions {
+  /** After each attachment, at the core's size (the view fits itself after). */
+  readonly onAttached?: (attachment: TerminalAttachment) => void;
+  readonly onError?: (error: BooError) => void;
+  readonly flow?: Partial<FollowerFlow>;
+}
+
+export interface TerminalFollower {
+  /** An output event of this terminal, in the order the core published them. */
+  take(event: TerminalOutputEvent): void;
+  /** Attaches again from the core's screen (a reconnect, a resync). */
+  reattach(): Promise<void>;
+  /** Following the stream, as opposed to attaching or stepped aside during a flood. */
+  isFollowing(): boolean;
+  /** Stepped aside from a flood at least once, how many times (a figure for tests and benchmarks). */
+  stepAsideCount(): number;
+  /** Units handed to the terminal from the stream (not counting screens), since it started. */
+  streamedUnits(): number;
+  dispose(): void;
+}
+
+/** Full reset (RIS), in the stream: it takes effect after what the terminal still has to parse. */
+const fullReset = '\x1bc';
+
+export function createFollower(sink: FollowerSink, api: FollowerApi, options: FollowerOptions = {}): TerminalFollower {
+  const flow: FollowerFlow = { ...followerFlow, ...options.flow };
+  /** Stream offsets: everything received, handed to the terminal, parsed by it, acknowledged. */
+  let received = 0;
+  let handed = 0;
+  let parsed = 0;
+  let acknowledged = 0;
+  /** Received, not yet handed to the terminal. */
+  let waiting: { end: number; data: string }[] = [];
+  /** Events that arrived while an attachment was under way. */
+  let early: TerminalOutputEvent[] = [];
+  let isAttached = false;
+  /** An attachment is under way: events wait in `early` for its screen. */
+  let isAttaching = false;
+  let lookTimer: ReturnType<typeof setTimeout> | undefined;
+  let isDisposed = false;
+  // Bumped by every attachment and every step aside: callbacks from before are ignored.
+  let generation = 0;
+  let stepAsides = 0;
+  let streamed = 0;
+
+  void attach();
+
+  return {
+    take(event) {
+      if (isDisposed) return;
+      if (isAttached) take(event);
+      else if (isAttaching) early.push(event);
+    },
+    reattach: () => attach(),
+    isFollowing: () => isAttached,
+    stepAsideCount: () => stepAsides,
+    streamedUnits: () => streamed,
+    dispose() {
+      isDisposed = true;
+      generation += 1;
+      clearTimeout(lookTimer);
+      lookTimer = undefined;
+      waiting = [];
+      early = [];
+    },
+  };
+
+  /** Takes the core's screen and follows the stream from there. */
+  async function attach(): Promise<void> {
+    const mine = startOver();
+    isAttaching = true;
+    const attached = await api.attach();
+    if (mine !== generation || isDisposed) return;
+    isAttaching = false;
+    if (!attached.ok) {
+      options.onError?.(attached.error);
+      return;
+    }
+    show(attached.value);
+    isAttached = true;
+    const arrived = early;
+    early = [];
+    for (const event of arrived) take(event);
+  }
+
+  /** During a flood: shows the core's screen, and follows again once the stream has slowed down. */
+  async function look(): Promise<void> {
+    const mine = startOver();
+    const looked = await api.look();
+    if (mine !== generation || isDisposed) return;
+    if (!looked.ok) {
+      options.onError?.(looked.error);
+      return;
+    }
+    const isFlooding = looked.value.offset - received > flow.floodLag;
+    show(looked.value);
+    if (isFlooding) lookTimer = setTimeout(() => void look(), flow.floodLookMs);
+    else void attach();
+  }
+
+  function startOver(): number {
+    generation += 1;
+    isAttached = false;
+    isAttaching = false;
+    early = [];
+    clearTimeout(lookTimer);
+    lookTimer = undefined;
+    waiting = [];
+    return generation;
+  }
+
+  function show(attachment: TerminalAttachment): void {
+    const { screen, offset, cols, rows } = attachment;
+    received = offset;
+    handed = offset;
+    parsed = offset;
+    acknowledged = offset;
+    // The screen was serialized at the core's size: written at that size, then fitted, it reflows as xterm would have.
+    if (cols !== sink.cols || rows !== sink.rows) sink.resize(cols, rows);
+    // What the terminal had not parsed yet of the old stream is parsed first, then wiped by the reset.
+    sink.write(fullReset + screen);
+    options.onAttached?.(attachment);
+  }
+
+  function take(event: TerminalOutputEvent): void {
+    const end = event.offset + event.data.length;
+    if (end <= received) return; // already shown (it came before the attachment's screen)
+    if (event.offset > received) {
+      // Output went missing on the way (a client over its budget): the screen is the truth.
+      void attach();
+      return;
+    }
+    waiting.push({ end, data: event.offset === received ? event.data : event.data.slice(received - event.offset) });
+    received = end;
+    pump();
+  }
+
+  /** Hands the terminal what waits, so that what it has not parsed stays bounded. */
+  function pump(): void {
+    const mine = generation;
+    while (waiting.length > 0 && handed - parsed < flow.maxUnparsed) {
+      const piece = waiting.shift() as { end: number; data: string };
+      streamed += piece.end - handed;
+      handed = piece.end;
+      sink.write(piece.data, () => {
+        if (mine !== generation) return;
+        parsed = piece.end;
+        acknowledge();
+        pump();
+      });
+    }
+  }
+
+  function acknowledge(): void {
+    if (parsed <= acknowledged) return;
+    if (parsed - acknowledged < flow.ackChunk && parsed !== received) return;
+    acknowledged = parsed;
+    const mine = generation;
+    const offset = parsed;
+    void api.ack(offset).then((answer) => {
+      if (answer.ok && mine === generation && isAttached && answer.value.end - offset > flow.floodLag) stepAside();
+    });
+  }
+
+  /** Stops following (the shell no longer waits for this view) and looks at the screen shortly. */
+  function stepAside(): void {
+    startOver();
+    stepAsides += 1;
+    api.detach();
+    lookTimer = setTimeout(() => void look(), flow.floodLookMs);
+  }
+}
