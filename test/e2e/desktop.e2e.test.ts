@@ -104,6 +104,8 @@ describe('the desktop around the workspace, in a browser', () => {
   async function openPage(serve: ServeProcess): Promise<Page> {
     const page = await context.newPage();
     pages.push(page);
+    // A step that waits too long fails naming what it waited for, well before the test's own timeout.
+    page.setDefaultTimeout(20_000);
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());

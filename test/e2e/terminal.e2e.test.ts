@@ -83,8 +83,6 @@ describe('terminals in a browser', () => {
     mkdirSync(repo);
     initRepo(repo, 'main');
     let serve = await startServeProcess(dataDir);
-    const started = Date.now();
-    const mark = (what: string) => process.stderr.write(`[terminal e2e] ${what} at ${Date.now() - started} ms\n`);
     try {
       let page = await openPage(serve);
       await page.getByLabel('Folder path').fill(repo);
@@ -93,15 +91,12 @@ describe('terminals in a browser', () => {
       await page.getByRole('dialog', { name: 'New session in acme-api' }).getByRole('textbox', { name: /Name/ }).fill('Shell work');
       await page.getByRole('button', { name: 'Create session' }).click();
       await expect.poll(async () => page.getByRole('button', { name: 'Shell work', exact: true }).getAttribute('aria-current')).toBe('page');
-      mark('session created');
 
       // New terminal from the pane's [+] menu; it starts in the session's worktree.
       await page.getByRole('button', { name: 'New tab in pane 1' }).click();
       await page.getByRole('menuitem', { name: 'New terminal' }).click();
-      mark('menu clicked');
       const first = page.getByRole('region', { name: 'Terminal in tab 1' });
       await first.waitFor();
-      mark('terminal shown');
       const worktree = worktreeOf(dataDir);
       expect(worktree).toMatch(/worktrees/);
       await typeInto(page, first, 'echo "cwd=$PWD"');
