@@ -118,6 +118,23 @@ describe('terminals in a browser', () => {
       await typeInto(page, first, 'echo "after=$((40 + 2))"');
       await expect.poll(() => screenOf(first), { timeout: 10_000 }).toContain('after=42');
 
+      // Renamed from its tab by a double-click: the name outlives a reload; cleared, the tab
+      // follows the program's own title again.
+      await page.getByRole('tab', { name: /^1 / }).dblclick();
+      const rename = page.getByRole('dialog', { name: 'Rename terminal' });
+      await rename.getByRole('textbox', { name: 'Name' }).fill('api server');
+      await page.screenshot({ path: join(outputDir, 'terminal-3a-rename.png') });
+      await rename.getByRole('button', { name: 'Rename' }).click();
+      await page.getByRole('tab', { name: '1 api server' }).waitFor();
+      await page.reload();
+      await page.getByRole('tab', { name: '1 api server' }).waitFor();
+      await page.screenshot({ path: join(outputDir, 'terminal-3b-renamed.png') });
+      await page.getByRole('tab', { name: '1 api server' }).dblclick();
+      await rename.getByRole('textbox', { name: 'Name' }).fill('');
+      await rename.getByRole('button', { name: 'Rename' }).click();
+      await expect.poll(() => page.getByRole('tab', { name: /^1 / }).textContent()).not.toContain('api server');
+      await first.waitFor();
+
       // A second pane with a second shell that counts while its tab is hidden behind another.
       await page.keyboard.press('Control+Shift+Backquote');
       const second = page.getByRole('region', { name: 'Terminal in tab 2' });

@@ -19,6 +19,7 @@ import { createEventPump, type Scheduler } from './eventPump.ts';
 export type DialogState =
   | { readonly kind: 'new-session'; readonly projectId: ProjectId }
   | { readonly kind: 'rename-session'; readonly sessionId: string }
+  | { readonly kind: 'rename-terminal'; readonly terminalId: string }
   | { readonly kind: 'archive-session'; readonly sessionId: string }
   | { readonly kind: 'remove-project'; readonly projectId: ProjectId }
   /** A terminal tab is closing while a program runs in it: `reason` names the program. */

@@ -1,5 +1,5 @@
-// The dialogs of the workspace: new session, rename, the archive guard (which names what is
-// kept and where), and removing a project.
+// The dialogs of the workspace: new session, renaming a session or a terminal, the archive guard
+// (which names what is kept and where), and removing a project.
 import { useState, type FormEvent } from 'react';
 import type { BooError } from '../../shared/contract.ts';
 import { Dialog } from '../ui/Dialog.tsx';
@@ -14,6 +14,8 @@ export function WorkspaceDialogs({ store }: { store: AppStore }) {
       return <NewSessionDialog key={dialog.projectId} store={store} dialog={dialog} onClose={close} />;
     case 'rename-session':
       return <RenameSessionDialog key={dialog.sessionId} store={store} sessionId={dialog.sessionId} onClose={close} />;
+    case 'rename-terminal':
+      return <RenameTerminalDialog key={dialog.terminalId} store={store} terminalId={dialog.terminalId} onClose={close} />;
     case 'archive-session':
       return <ArchiveSessionDialog key={dialog.sessionId} store={store} sessionId={dialog.sessionId} onClose={close} />;
     case 'remove-project':
@@ -90,6 +92,41 @@ function RenameSessionDialog({ store, sessionId, onClose }: { store: AppStore; s
             Cancel
           </button>
           <button type="submit" className="primary" disabled={name.trim() === ''}>
+            Rename
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** A terminal's own name, shown on its tab; left empty, the tab follows the program's title again. */
+function RenameTerminalDialog({ store, terminalId, onClose }: { store: AppStore; terminalId: string; onClose: () => void }) {
+  const terminal = useWindow(store, (state) => state.client.terminals[terminalId]);
+  const [name, setName] = useState(terminal?.name ?? '');
+  const [isBusy, setBusy] = useState(false);
+  if (!terminal) return null;
+  async function onSubmit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    setBusy(true);
+    const renamed = await store.call('terminals.rename', { terminalId, name: name.trim() === '' ? null : name.trim() });
+    setBusy(false);
+    if (!renamed.ok) store.reportError('Could not rename the terminal', renamed.error);
+    else onClose();
+  }
+  return (
+    <Dialog title="Rename terminal" onClose={onClose}>
+      <form className="dialog-form" onSubmit={(event) => void onSubmit(event)}>
+        <label>
+          Name
+          <input type="text" value={name} maxLength={120} onChange={(event) => setName(event.target.value)} placeholder={terminal.title} autoFocus onFocus={(event) => event.target.select()} />
+        </label>
+        <p className="hint">Left empty, the tab shows what the program in it calls itself ({terminal.title}).</p>
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={isBusy}>
             Rename
           </button>
         </div>

@@ -203,12 +203,16 @@ function TabBar({ store, sessionId, layout, pane, tabs, number }: { store: AppSt
               aria-controls={`tabpanel-${tab.id}`}
               tabIndex={isActive ? 0 : -1}
               className="tab-button"
+              title={tab.kind === 'terminal' ? 'Double-click to rename' : undefined}
               draggable
               onDragStart={(event) => {
                 event.dataTransfer.setData(TAB_MIME, tab.id);
                 event.dataTransfer.effectAllowed = 'move';
               }}
               onClick={() => store.changeLayout(sessionId, { type: 'focus', tabId: tab.id })}
+              onDoubleClick={() => {
+                if (tab.kind === 'terminal' && tab.targetId && store.state.getState().client.terminals[tab.targetId]) store.openDialog({ kind: 'rename-terminal', terminalId: tab.targetId });
+              }}
               onKeyDown={(event) => onKeyDown(event, index)}
             >
               <span className="tab-number">{tab.number}</span>

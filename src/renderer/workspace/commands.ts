@@ -31,6 +31,14 @@ function focusedTabId(context: CommandContext): string | undefined {
   return sessionLayout(context)?.focusedTabId ?? undefined;
 }
 
+/** The terminal shown in the focused tab, if that tab is a terminal. */
+function focusedTerminal(context: CommandContext): string | undefined {
+  const layout = sessionLayout(context);
+  const tab = layout?.focusedTabId ? layout.tabs[layout.focusedTabId] : undefined;
+  if (tab?.kind !== 'terminal' || !tab.targetId) return undefined;
+  return context.state.client.terminals[tab.targetId] ? tab.targetId : undefined;
+}
+
 function changeFocusedTab(context: CommandContext, change: (tabId: string, paneId: string) => Parameters<AppStore['changeLayout']>[1]): void {
   const layout = sessionLayout(context);
   const tabId = layout?.focusedTabId;
@@ -96,6 +104,15 @@ export const workspaceCommands: readonly WorkspaceCommand[] = [
     when: hasSession,
     run: ({ store, state }) => {
       if (state.sessionId) void store.createTerminal(state.sessionId);
+    },
+  },
+  {
+    id: 'terminal.rename',
+    title: 'Rename terminal…',
+    when: (context) => focusedTerminal(context) !== undefined,
+    run: (context) => {
+      const terminalId = focusedTerminal(context);
+      if (terminalId) context.store.openDialog({ kind: 'rename-terminal', terminalId });
     },
   },
   {
