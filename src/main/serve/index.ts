@@ -61,6 +61,7 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
   const token = options.token ?? randomBytes(24).toString('base64url');
   const log = options.log ?? (() => {});
   const sockets = new Set<WebSocket>();
+  let isClosing = false;
   const wss = new WebSocketServer({ noServer: true, maxPayload: serveLimits.maxMessageBytes });
   let port = options.port ?? 0;
 
@@ -137,6 +138,10 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
   }
 
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (isClosing) {
+      socket.destroy();
+      return;
+    }
     const verdict = guard(request);
     const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
     if (!verdict.allowed || path !== '/ws') {
@@ -169,10 +174,14 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
     port,
     token,
     async close() {
+      isClosing = true;
       for (const ws of sockets) ws.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // At once, not after: a connection still waiting for its request (a browser's preconnect, a
+      // request half sent) would otherwise hold the close until Node's 60 s headers timeout.
       server.closeAllConnections();
+      await closed;
     },
   });
 }
