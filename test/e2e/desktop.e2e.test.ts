@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { createCore, type Core } from '../../src/main/core/index.ts';
 import { scriptedAgentCommand, type Scenario } from '../fixtures/scripted-acp-agent.ts';
 import { isAlive } from '../fixtures/processes.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, openAppPage } from '../helpers/browser.ts';
 import { unwrap } from '../helpers/chats.ts';
 import { connectWire } from '../helpers/serve.ts';
 import type { RunningServer } from '../../src/main/serve/index.ts';
@@ -101,19 +101,8 @@ describe('the desktop around the workspace, in a browser', () => {
     await context?.close();
   });
 
-  async function openPage(serve: ServeProcess): Promise<Page> {
-    const page = await context.newPage();
-    pages.push(page);
-    // A step that waits too long fails naming what it waited for, well before the test's own timeout.
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    await page.goto(serve.url);
-    await expect.poll(() => page.getByRole('status', { name: 'Connection' }).textContent()).toBe('Connected');
-    return page;
-  }
+  // A step that waits too long fails naming what it waited for, well before the test's own timeout.
+  const openPage = (serve: ServeProcess): Promise<Page> => openAppPage(context, serve.url, { errors, pages, defaultTimeoutMs: 20_000 });
 
   const needsYou = (page: Page) => page.getByRole('button', { name: /^Needs you: \d+$/ });
   const inbox = (page: Page) => page.getByRole('complementary', { name: 'Needs you' });

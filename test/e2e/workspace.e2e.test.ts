@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createCore } from '../../src/main/core/index.ts';
 import { scriptedAgentCommand } from '../fixtures/scripted-acp-agent.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, openAppPage } from '../helpers/browser.ts';
 import { initRepo } from '../helpers/git.ts';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.ts';
 import { tempDir } from '../helpers/tempDir.ts';
@@ -51,17 +51,7 @@ describe('the workspace in a browser', () => {
     await browser?.close();
   });
 
-  async function openPage(serve: ServeProcess): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    pages.push(page);
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    await page.goto(serve.url);
-    await expect.poll(() => page.getByRole('status', { name: 'Connection' }).textContent()).toBe('Connected');
-    return page;
-  }
+  const openPage = (serve: ServeProcess): Promise<Page> => openAppPage(browser, serve.url, { errors, pages });
 
   const pages: Page[] = [];
   beforeEach(() => {

@@ -73,60 +73,74 @@ function NewSessionDialog({ store, dialog, onClose }: { store: AppStore; dialog:
 
 function RenameSessionDialog({ store, sessionId, onClose }: { store: AppStore; sessionId: string; onClose: () => void }) {
   const session = useWindow(store, (state) => state.client.sessions[sessionId]);
-  const [name, setName] = useState(session?.name ?? '');
   if (!session) return null;
-  async function onSubmit(event: FormEvent): Promise<void> {
-    event.preventDefault();
-    if (name.trim() === '') return;
-    if (await store.renameSession(sessionId, name.trim())) onClose();
-  }
-  return (
-    <Dialog title={`Rename ${session.name}`} onClose={onClose}>
-      <form className="dialog-form" onSubmit={(event) => void onSubmit(event)}>
-        <label>
-          Name
-          <input type="text" value={name} onChange={(event) => setName(event.target.value)} autoFocus onFocus={(event) => event.target.select()} />
-        </label>
-        <div className="dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={name.trim() === ''}>
-            Rename
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
+  return <RenameDialog title={`Rename ${session.name}`} initial={session.name} onRename={(name) => (name === '' ? Promise.resolve(false) : store.renameSession(sessionId, name))} isEmptyAllowed={false} onClose={onClose} />;
 }
 
 /** A terminal's own name, shown on its tab; left empty, the tab follows the program's title again. */
 function RenameTerminalDialog({ store, terminalId, onClose }: { store: AppStore; terminalId: string; onClose: () => void }) {
   const terminal = useWindow(store, (state) => state.client.terminals[terminalId]);
-  const [name, setName] = useState(terminal?.name ?? '');
-  const [isBusy, setBusy] = useState(false);
   if (!terminal) return null;
-  async function onSubmit(event: FormEvent): Promise<void> {
-    event.preventDefault();
-    setBusy(true);
-    const renamed = await store.call('terminals.rename', { terminalId, name: name.trim() === '' ? null : name.trim() });
-    setBusy(false);
+  async function rename(name: string): Promise<boolean> {
+    const renamed = await store.call('terminals.rename', { terminalId, name: name === '' ? null : name });
     if (!renamed.ok) store.reportError('Could not rename the terminal', renamed.error);
-    else onClose();
+    return renamed.ok;
   }
   return (
-    <Dialog title="Rename terminal" onClose={onClose}>
+    <RenameDialog
+      title="Rename terminal"
+      initial={terminal.name ?? ''}
+      placeholder={terminal.title}
+      hint={`Left empty, the tab shows what the program in it calls itself (${terminal.title}).`}
+      isEmptyAllowed
+      onRename={rename}
+      onClose={onClose}
+    />
+  );
+}
+
+/** One name field: the session's or the terminal's rename. `onRename` gets the trimmed name and says whether it took. */
+function RenameDialog({
+  title,
+  initial,
+  placeholder,
+  hint,
+  isEmptyAllowed,
+  onRename,
+  onClose,
+}: {
+  title: string;
+  initial: string;
+  placeholder?: string;
+  hint?: string;
+  isEmptyAllowed: boolean;
+  onRename: (name: string) => Promise<boolean>;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState(initial);
+  const [isBusy, setBusy] = useState(false);
+  const isRefused = !isEmptyAllowed && name.trim() === '';
+  async function onSubmit(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    if (isRefused) return;
+    setBusy(true);
+    const isRenamed = await onRename(name.trim());
+    setBusy(false);
+    if (isRenamed) onClose();
+  }
+  return (
+    <Dialog title={title} onClose={onClose}>
       <form className="dialog-form" onSubmit={(event) => void onSubmit(event)}>
         <label>
           Name
-          <input type="text" value={name} maxLength={120} onChange={(event) => setName(event.target.value)} placeholder={terminal.title} autoFocus onFocus={(event) => event.target.select()} />
+          <input type="text" value={name} maxLength={120} placeholder={placeholder} onChange={(event) => setName(event.target.value)} autoFocus onFocus={(event) => event.target.select()} />
         </label>
-        <p className="hint">Left empty, the tab shows what the program in it calls itself ({terminal.title}).</p>
+        {hint && <p className="hint">{hint}</p>}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={isBusy}>
+          <button type="submit" className="primary" disabled={isRefused || isBusy}>
             Rename
           </button>
         </div>

@@ -7,25 +7,10 @@ import { describe, expect, test } from 'vitest';
 import type { Core } from '../../../src/main/core/index.ts';
 import { createFollower, type FollowerSink, type TerminalFollower } from '../../../src/renderer/terminal/follower.ts';
 import { testCore } from '../../helpers/core.ts';
-import { tempDir } from '../../helpers/tempDir.ts';
-import { attachViewer, screenText } from './viewer.ts';
+import { attachViewer, newTerminal, screenText, sessionIn, shellEnv, until } from './viewer.ts';
 
 const { Terminal } = headless;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
-
-function shellEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, SHELL: '/bin/bash', HOME: tempDir('boo-home-') };
-}
-
-async function shellIn(core: Core): Promise<string> {
-  const project = await core.api.call('projects.open', { path: tempDir('boo-project-') });
-  if (!project.ok) throw new Error(project.error.message);
-  const session = await core.api.call('sessions.create', { projectId: project.value.id });
-  if (!session.ok) throw new Error(session.error.message);
-  const created = await core.api.call('terminals.create', { sessionId: session.value.id, cols: 100, rows: 30 });
-  if (!created.ok) throw new Error(created.error.message);
-  return created.value.id;
-}
 
 interface SlowSink extends FollowerSink {
   /** Units written to it, screens included. */
@@ -111,14 +96,6 @@ async function untilShown(view: FollowingView, pattern: RegExp, timeoutMs = 20_0
   }
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The screen a window attaching now would get: the core's own. */
 async function coreScreen(core: Core, terminalId: string): Promise<string[]> {
   const viewer = await attachViewer(core, terminalId, { withScreen: true });
@@ -137,7 +114,7 @@ function withoutTrailingBlanks(lines: string[]): string[] {
 describe('terminal follower', () => {
   test('a view that keeps up follows every byte of the stream and never steps aside; acknowledgements are answered with the stream end', async () => {
     const core = testCore({ env: shellEnv() });
-    const terminalId = await shellIn(core);
+    const terminalId = await newTerminal(core, (await sessionIn(core)).sessionId);
     const view = follow(core, terminalId);
     await untilShown(view, /[#$] ?$/, 5_000);
     const before = view.sink.written();
@@ -157,7 +134,7 @@ describe('terminal follower', () => {
 
   test('a view slower than a flood steps aside instead of holding the shell back, lands on the exact final screen, then follows the stream again', async () => {
     const core = testCore({ env: shellEnv() });
-    const terminalId = await shellIn(core);
+    const terminalId = await newTerminal(core, (await sessionIn(core)).sessionId);
     // 1 MB a second: a flood of ~2.9 MB takes this view three seconds to parse in full.
     const view = follow(core, terminalId, 1_000_000);
     await untilShown(view, /[#$] ?$/, 5_000);
@@ -165,7 +142,7 @@ describe('terminal follower', () => {
     await core.api.call('terminals.input', { terminalId, data: 'seq 1 400000; echo "flood-$((6 * 7))"\r' });
     await untilShown(view, /^flood-42$/);
     // A glance during the flood shows the visible rows; following again brings the scrollback.
-    await until(() => view.follower.isFollowing());
+    expect(await until(() => view.follower.isFollowing(), 10_000)).toBe(true);
     await view.sink.parsed();
     const produced = 400_000 * 7; // "N\r\n" for N up to 400000: about 7 units a line
     expect(view.follower.stepAsideCount()).toBeGreaterThanOrEqual(1);

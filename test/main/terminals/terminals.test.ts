@@ -13,26 +13,7 @@ import { reports } from '../../helpers/agents.ts';
 import { assistantText, sendAndWait, setupChat } from '../../helpers/chats.ts';
 import { testCore } from '../../helpers/core.ts';
 import { tempDir } from '../../helpers/tempDir.ts';
-import { attachViewer, screenText } from './viewer.ts';
-
-/** A home without dotfiles, so that prompts and startup files do not vary between machines. */
-function shellEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, SHELL: '/bin/bash', HOME: tempDir('boo-home-') };
-}
-
-async function sessionIn(core: Core, folder = tempDir('boo-project-')): Promise<{ sessionId: string; folder: string }> {
-  const project = await core.api.call('projects.open', { path: folder });
-  if (!project.ok) throw new Error(project.error.message);
-  const session = await core.api.call('sessions.create', { projectId: project.value.id });
-  if (!session.ok) throw new Error(session.error.message);
-  return { sessionId: session.value.id, folder: project.value.path };
-}
-
-async function newTerminal(core: Core, sessionId: string, size = { cols: 100, rows: 30 }): Promise<string> {
-  const created = await core.api.call('terminals.create', { sessionId, ...size });
-  if (!created.ok) throw new Error(created.error.message);
-  return created.value.id;
-}
+import { attachViewer, newTerminal, screenText, sessionIn, shellEnv, until } from './viewer.ts';
 
 async function type(core: Core, terminalId: string, data: string): Promise<void> {
   const written = await core.api.call('terminals.input', { terminalId, data });
@@ -50,14 +31,6 @@ function sessionMembers(sessionId: number): number[] {
     .map((stat) => stat.pid);
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
 
 describe('terminals', () => {
   test('what is typed into a shell comes back to the view', async () => {

@@ -1,10 +1,11 @@
-// A terminal view for tests, as a window's would be: attaches to a terminal, takes its output
+// Terminal test helpers: a shell in a fresh session, and a terminal view as a window's would be: attaches to a terminal, takes its output
 // events in order (checking that every unit arrives once), optionally feeds them to a headless
 // xterm, and acknowledges what it took, at once or at a limited rate (a slow window).
 import { createHash, randomUUID } from 'node:crypto';
 import headless from '@xterm/headless';
 import type { Core } from '../../../src/main/core/index.ts';
 import type { TerminalAttachment } from '../../../src/shared/terminals.ts';
+import { tempDir } from '../../helpers/tempDir.ts';
 
 const { Terminal } = headless;
 type HeadlessTerminal = InstanceType<typeof Terminal>;
@@ -134,4 +135,34 @@ export function screenText(terminal: HeadlessTerminal): { lines: string[]; curso
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** A home without dotfiles, so that prompts and startup files do not vary between machines. */
+export function shellEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, SHELL: '/bin/bash', HOME: tempDir('boo-home-') };
+}
+
+/** A project opened on `folder` and a session in it. */
+export async function sessionIn(core: Core, folder = tempDir('boo-project-')): Promise<{ sessionId: string; folder: string }> {
+  const project = await core.api.call('projects.open', { path: folder });
+  if (!project.ok) throw new Error(project.error.message);
+  const session = await core.api.call('sessions.create', { projectId: project.value.id });
+  if (!session.ok) throw new Error(session.error.message);
+  return { sessionId: session.value.id, folder: project.value.path };
+}
+
+export async function newTerminal(core: Core, sessionId: string, size = { cols: 100, rows: 30 }): Promise<string> {
+  const created = await core.api.call('terminals.create', { sessionId, ...size });
+  if (!created.ok) throw new Error(created.error.message);
+  return created.value.id;
+}
+
+/** True once `condition` holds, false if it still does not after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
 }

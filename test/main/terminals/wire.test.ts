@@ -6,16 +6,8 @@ import { wireLimits } from '../../../src/main/wire/index.ts';
 import type { TransientEvent } from '../../../src/shared/contract.ts';
 import { testCore } from '../../helpers/core.ts';
 import { connectWire, testServer } from '../../helpers/serve.ts';
-import { tempDir } from '../../helpers/tempDir.ts';
+import { sessionIn, shellEnv, until } from './viewer.ts';
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
 
 function outputOf(live: readonly { kind: string; event?: unknown }[]): TransientEvent[] {
   return live.filter((message) => message.kind === 'transient').map((message) => message.event as TransientEvent);
@@ -23,17 +15,14 @@ function outputOf(live: readonly { kind: string; event?: unknown }[]): Transient
 
 describe('terminal output over the wire', () => {
   test('output goes only to the connections that attached the terminal, until they detach', async () => {
-    const core = testCore({ env: { ...process.env, SHELL: '/bin/bash', HOME: tempDir('boo-home-') } });
+    const core = testCore({ env: shellEnv() });
     const { server } = await testServer(core);
-    const project = await core.api.call('projects.open', { path: tempDir('boo-project-') });
-    if (!project.ok) throw new Error(project.error.message);
-    const session = await core.api.call('sessions.create', { projectId: project.value.id });
-    if (!session.ok) throw new Error(session.error.message);
+    const { sessionId } = await sessionIn(core);
     const watching = await connectWire(server);
     const elsewhere = await connectWire(server);
     for (const client of [watching, elsewhere]) expect(await client.request('events.subscribe', { afterSeq: 0 })).toMatchObject({ ok: true });
 
-    const created = await watching.request('terminals.create', { sessionId: session.value.id, cols: 80, rows: 24 });
+    const created = await watching.request('terminals.create', { sessionId, cols: 80, rows: 24 });
     if (!created.ok) throw new Error(created.error.message);
     const terminalId = (created.value as { id: string }).id;
     expect(await watching.request('terminals.attach', { terminalId, viewerId: 'view-1' })).toMatchObject({ ok: true });
@@ -51,15 +40,12 @@ describe('terminal output over the wire', () => {
   });
 
   test('a flooding terminal keeps a window that acknowledges slowly far inside its outbound budget', { timeout: 60_000 }, async () => {
-    const core = testCore({ env: { ...process.env, SHELL: '/bin/bash', HOME: tempDir('boo-home-') } });
+    const core = testCore({ env: shellEnv() });
     const { server } = await testServer(core);
-    const project = await core.api.call('projects.open', { path: tempDir('boo-project-') });
-    if (!project.ok) throw new Error(project.error.message);
-    const session = await core.api.call('sessions.create', { projectId: project.value.id });
-    if (!session.ok) throw new Error(session.error.message);
+    const { sessionId } = await sessionIn(core);
     const client = await connectWire(server);
     expect(await client.request('events.subscribe', { afterSeq: 0 })).toMatchObject({ ok: true });
-    const created = await client.request('terminals.create', { sessionId: session.value.id, cols: 80, rows: 24 });
+    const created = await client.request('terminals.create', { sessionId, cols: 80, rows: 24 });
     if (!created.ok) throw new Error(created.error.message);
     const terminalId = (created.value as { id: string }).id;
     const attached = await client.request('terminals.attach', { terminalId, viewerId: 'view-1' });
