@@ -13,7 +13,7 @@ import {
 import { ApplyOutcomeSchema, ChangeSelectionSchema, ChangeSetSummarySchema, ChangeSetViewSchema, ReviewedFileSchema, SessionWorkspaceSchema } from './changes.ts';
 import { AgentContinuitySchema, AttachmentSchema, ChatSchema, ChatViewSchema, MessageSchema, PartSchema, SessionSchema, TurnSchema, WhenBusySchema } from './chats.ts';
 import { LayoutEnvelopeSchema } from './layout.ts';
-import { TerminalAttachmentSchema, TerminalOutputEventSchema, TerminalSchema, TerminalSizeSchema } from './terminals.ts';
+import { TerminalAttachmentSchema, TerminalOutputEventSchema, TerminalSchema, TerminalSizeSchema, TerminalViewerDetachedEventSchema } from './terminals.ts';
 
 /** Longest string the contract accepts in a path-like field; longer input is refused early. */
 export const MAX_PATH_LENGTH = 4096;
@@ -309,7 +309,7 @@ export type AppEventDraft = DistributiveOmit<AppEvent, 'seq' | 'at'>;
  * in a tab) would evict every other event from the replay buffer in a second. They carry no
  * `seq`; a client that missed some reattaches (`terminals.attach`) instead of replaying.
  */
-export const TransientEventSchema = z.discriminatedUnion('type', [TerminalOutputEventSchema]);
+export const TransientEventSchema = z.discriminatedUnion('type', [TerminalOutputEventSchema, TerminalViewerDetachedEventSchema]);
 export type TransientEvent = z.infer<typeof TransientEventSchema>;
 
 export const SubscribeResultSchema = z.discriminatedUnion('kind', [
@@ -576,9 +576,14 @@ export const commands = {
   /**
    * Starts following a terminal: the answer holds its screen up to an offset, and its output from
    * that offset on arrives as `terminal.output.appended`. `viewerId` names this view (one per
-   * xterm) in acknowledgements.
+   * xterm) in acknowledgements. A view that falls behind holds the shell back (it is paused at
+   * the pty), unless it gives `detachBeyond`: that far behind, the core detaches it instead
+   * (`terminal.viewer.detached`).
    */
-  'terminals.attach': { args: z.object({ terminalId: IdArg, viewerId: IdArg }).strict(), result: TerminalAttachmentSchema },
+  'terminals.attach': {
+    args: z.object({ terminalId: IdArg, viewerId: IdArg, detachBeyond: z.number().int().min(1).optional() }).strict(),
+    result: TerminalAttachmentSchema,
+  },
   /**
    * The terminal's visible screen now (no scrollback), without following it: what a view shows
    * while it stands aside from a flood.

@@ -57,6 +57,18 @@ export const TerminalOutputEventSchema = z.object({
 });
 export type TerminalOutputEvent = z.infer<typeof TerminalOutputEventSchema>;
 
+/**
+ * The core stopped sending a view a terminal's output: the view attached with `detachBeyond`
+ * and fell that far behind (a flood it parses more slowly than the shell writes). Rather than
+ * hold the shell back, it looks at the screen instead (`terminals.screen`) until it attaches again.
+ */
+export const TerminalViewerDetachedEventSchema = z.object({
+  type: z.literal('terminal.viewer.detached'),
+  terminalId: z.string(),
+  viewerId: z.string(),
+});
+export type TerminalViewerDetachedEvent = z.infer<typeof TerminalViewerDetachedEventSchema>;
+
 /** What `terminals.attach` answers: the screen as escape sequences, and the stream offset it covers. */
 export const TerminalAttachmentSchema = z.object({
   terminal: TerminalSchema,

@@ -329,7 +329,7 @@ export function createCore(options: CoreOptions): Core {
     'chats.queue.clear': (args) => turns.clearQueue(args.chatId),
     'terminals.create': (args) => terminals.create(args),
     'terminals.list': (args) => ok(terminals.list(args.sessionId)),
-    'terminals.attach': (args) => terminals.attach(args.terminalId, args.viewerId),
+    'terminals.attach': (args) => terminals.attach(args.terminalId, args.viewerId, { detachBeyond: args.detachBeyond }),
     'terminals.screen': (args) => terminals.screen(args.terminalId),
     'terminals.detach': (args) => terminals.detach(args.terminalId, args.viewerId),
     'terminals.ack': (args) => terminals.ack(args.terminalId, args.viewerId, args.offset),

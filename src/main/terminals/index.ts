@@ -39,17 +39,20 @@ export const terminalFlow = {
   /**
    * Unacknowledged output past which the shell is paused. VS Code pauses at 100k characters;
    * our path is longer (a batch, a WebSocket, the page's frame loop before xterm parses), and
-   * a full pty (~15 MB/s here) needs about 30 ms of output in flight to never wait on an ack.
+   * a full pty (~15–20 MB/s here) needs about 30 ms of output in flight to never wait on an ack.
+   * A page that falls behind a flood steps aside at a quarter of this (`followerFlow.floodLag`):
+   * the rest is its time to notice, ~50 ms, so that the shell does not wait for it meanwhile.
    */
-  highWatermark: 512 * 1024,
+  highWatermark: 1024 * 1024,
   /** Below this the shell resumes; well above zero, so that the pipe never runs dry while the ack travels. */
   lowWatermark: 128 * 1024,
   /**
-   * The core's own screen may fall this far behind (it parses on the core's thread, ~20 MB/s
-   * here: 50 ms of output) before the shell waits for it.
+   * The core's own screen may fall this far behind before the shell waits for it: what it
+   * holds back before parsing or skipping (`screenHold`, up to 512k) and what it is parsing
+   * (in its worker, ~20–30 MB/s here). It reports where it stands after each parse.
    */
-  screenHighWatermark: 1024 * 1024,
-  screenLowWatermark: 256 * 1024,
+  screenHighWatermark: 2 * 1024 * 1024,
+  screenLowWatermark: 512 * 1024,
   /**
    * A view that is behind and has not acknowledged for this long no longer holds the shell: its
    * window was closed or reloaded without detaching. A live one acknowledges every few ms.
@@ -105,7 +108,8 @@ export interface TerminalService {
   create(input: { sessionId: string; cols: number; rows: number; shell?: string; cwd?: string; name?: string }): Result<Terminal>;
   list(sessionId: string): Terminal[];
   all(): Terminal[];
-  attach(terminalId: string, viewerId: string): Promise<Result<TerminalAttachment>>;
+  /** `detachBeyond`: that far behind, the view is detached (`terminal.viewer.detached`) instead of holding the shell back. */
+  attach(terminalId: string, viewerId: string, options?: { detachBeyond?: number | undefined }): Promise<Result<TerminalAttachment>>;
   /** The screen and the offset it covers, without following: the view does not hold the shell. */
   screen(terminalId: string): Promise<Result<TerminalAttachment>>;
   detach(terminalId: string, viewerId: string): Result<{ detached: boolean }>;
@@ -134,6 +138,7 @@ interface Viewer {
   acked: number;
   /** When it last acknowledged, or was last seen caught up. */
   lastSeenAt: number;
+  readonly detachBeyond: number | undefined;
 }
 
 interface Entry {
@@ -222,12 +227,12 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     list: (sessionId) => [...entries.values()].filter((entry) => entry.record.sessionId === sessionId).map((entry) => toTerminal(entry.record)),
     all: () => [...entries.values()].map((entry) => toTerminal(entry.record)),
 
-    async attach(terminalId, viewerId) {
+    async attach(terminalId, viewerId, { detachBeyond } = {}) {
       const entry = entries.get(terminalId);
       if (!entry) return fail('not-found', `No terminal with id ${terminalId}.`);
       flush(entry);
       // Counted from now: output published while the snapshot is taken is this view's to acknowledge.
-      entry.viewers.set(viewerId, { acked: entry.offset, lastSeenAt: Date.now() });
+      entry.viewers.set(viewerId, { acked: entry.offset, lastSeenAt: Date.now(), detachBeyond });
       return currentScreen(entry, { isViewportOnly: false });
     },
 
@@ -524,14 +529,23 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     updateFlow(entry);
   }
 
-  /** Pauses the pty while a live view, or the core's screen, is too far behind; resumes when all caught up. */
+  /**
+   * Pauses the pty while a live view, or the core's screen, is too far behind; resumes when all
+   * caught up. A view that would rather step aside than hold the shell back is detached instead.
+   */
   function updateFlow(entry: Entry): void {
     const pty = entry.pty;
     if (!pty) return;
     const now = Date.now();
     let viewerLag = 0;
-    for (const viewer of entry.viewers.values()) {
-      if (now - viewer.lastSeenAt <= flow.staleViewerMs) viewerLag = Math.max(viewerLag, entry.offset - viewer.acked);
+    for (const [viewerId, viewer] of entry.viewers) {
+      const lag = entry.offset - viewer.acked;
+      if (viewer.detachBeyond !== undefined && lag > viewer.detachBeyond) {
+        entry.viewers.delete(viewerId);
+        events.publishTransient({ type: 'terminal.viewer.detached', terminalId: entry.record.id, viewerId });
+        continue;
+      }
+      if (now - viewer.lastSeenAt <= flow.staleViewerMs) viewerLag = Math.max(viewerLag, lag);
     }
     const screenLag = entry.screen ? entry.offset - entry.screen.parsedOffset() : 0;
     if (!entry.isPaused && (viewerLag > flow.highWatermark || screenLag > flow.screenHighWatermark)) {

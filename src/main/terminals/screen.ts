@@ -3,6 +3,13 @@
 // instead of a replay of raw bytes, and so that the screen can be saved for after a restart.
 // xterm parses asynchronously, in slices; the output written but not parsed yet is kept beside
 // it, so a snapshot taken at any moment covers everything up to the stream's end.
+//
+// Parsing costs more than reading (~20–30 MB/s against a pty's ~15–20), and under a flood most
+// of it is wasted: of a `seq 1 2000000`, only the last screen and scrollback remain. So output is
+// held back a few milliseconds before it is parsed, and held plain text (no escape or control
+// sequence) that enough line feeds follow to push it out of the scrollback is skipped: it could
+// not have changed what remains. Every snapshot, and everything a snapshot waits for, sees
+// exactly the screen that parsing every byte would have left.
 import headless from '@xterm/headless';
 import serialize from '@xterm/addon-serialize';
 import type { Terminal as ViewTerminal } from '@xterm/xterm';
@@ -24,25 +31,44 @@ export interface Screen {
   write(data: string): void;
   /** Stream offset of everything written. */
   writtenOffset(): number;
-  /** Stream offset of what the screen has parsed so far. */
-  parsedOffset(): number;
   /**
-   * Everything written so far: the parsed screen plus the raw output behind it; with
-   * `isParsedOnly`, the parsed screen alone, covering the stream up to what is parsed, and with
-   * `isViewportOnly` too, only its visible rows (no scrollback: a glance during a flood).
+   * Stream offset of what the screen has taken in: parsed, skipped, or held back to be (a
+   * bounded amount, see `screenHold`). What is past it waits in xterm's parser.
    */
-  snapshot(options?: SnapshotOptions): ScreenSnapshot;
-  /** Resolves once everything written so far is parsed. */
-  whenParsed(): Promise<void>;
+  parsedOffset(): number;
+  /** Everything written so far: the parsed screen plus the raw output behind it. */
+  snapshot(): ScreenSnapshot;
+  /**
+   * Once everything written so far is parsed, the parsed screen: covering at least every write
+   * made before the call (output written meanwhile is left out, or included if parsed by then);
+   * with `isParsedOnly` false, the output written meanwhile follows as raw output.
+   * `isViewportOnly`: only the visible rows, no scrollback (a glance during a flood).
+   */
+  parsedSnapshot(options?: SnapshotOptions): Promise<ScreenSnapshot>;
   resize(cols: number, rows: number): void;
   onParsed(listener: () => void): void;
   onTitle(listener: (title: string) => void): void;
+  stats(): ScreenStats;
   dispose(): void;
 }
 
 export interface SnapshotOptions {
   readonly isParsedOnly?: boolean;
   readonly isViewportOnly?: boolean;
+}
+
+export const screenHold = {
+  /** Output waits this long before it is parsed: long enough for a flood to gather what can be skipped. */
+  holdMs: 50,
+  /** Held output past this much is parsed (or skipped) at once: what a screen keeps unparsed is bounded. */
+  maxHeldChars: 512 * 1024,
+} as const;
+
+export interface ScreenStats {
+  /** Stream characters handed to xterm to parse. */
+  readonly parsedChars: number;
+  /** Stream characters skipped: plain text that enough line feeds after it pushed out of the scrollback. */
+  readonly skippedChars: number;
 }
 
 export interface ScreenOptions {
@@ -53,6 +79,8 @@ export interface ScreenOptions {
   readonly initial?: string;
   /** Where the stream stands when the screen starts (a restarted terminal continues its offsets). */
   readonly offset?: number;
+  /** Parse every byte as it comes (for comparison). */
+  readonly isHoldingOff?: boolean;
 }
 
 export function createScreen(options: ScreenOptions): Screen {
@@ -61,49 +89,192 @@ export function createScreen(options: ScreenOptions): Screen {
   // The addon is written against the browser xterm's types; the headless one has the same API.
   serializer.activate(terminal as unknown as ViewTerminal);
   let written = options.offset ?? 0;
-  // Written but not parsed yet, oldest first, with how much of the stream each piece is.
-  const unparsed: { data: string; streamLength: number }[] = [];
+  // Handed to xterm but not parsed yet, oldest first, with how much of the stream each piece is.
+  const unparsed: Piece[] = [];
   let unparsedStreamLength = 0;
+  // Written but not handed to xterm yet: held back, to be parsed or skipped.
+  let held: Piece[] = [];
+  let heldStreamLength = 0;
+  let holdTimer: ReturnType<typeof setTimeout> | undefined;
+  // A release under way, waiting for xterm to parse before it looks at what to skip.
+  let isReleasing = false;
+  // Parsed snapshots waiting: while any does, nothing is skipped, so that what it waits for leaves the exact screen.
+  let exactWaiters = 0;
+  let parsedChars = 0;
+  let skippedChars = 0;
   const parsedListeners: (() => void)[] = [];
   let isDisposed = false;
 
-  function enqueue(data: string, streamLength: number): void {
-    unparsed.push({ data, streamLength });
-    unparsedStreamLength += streamLength;
-    terminal.write(data, () => {
+  function enqueue(piece: Piece): void {
+    unparsed.push(piece);
+    unparsedStreamLength += piece.streamLength;
+    parsedChars += piece.streamLength;
+    terminal.write(piece.data, () => {
       // xterm parses writes in order, each whole, so the callback of a piece means every piece
       // before it is parsed too.
       unparsedStreamLength -= unparsed.shift()?.streamLength ?? 0;
+      if (unparsed.length === 0 && isReleasing && !isDisposed) carryOnReleasing();
       for (const listener of parsedListeners) listener();
     });
   }
 
-  if (options.initial) enqueue(options.initial, 0);
+  /**
+   * Hands what is held to xterm, oldest first, skipping what cannot change the screen that
+   * remains. Before plain text that could be skipped, it waits for xterm to parse what it has
+   * (the callback carries on), since only then is the state that text would meet known.
+   * `isWhole`: everything, now, nothing skipped from here on.
+   */
+  function release(isWhole = false): void {
+    clearTimeout(holdTimer);
+    holdTimer = undefined;
+    isReleasing = true;
+    carryOnReleasing(isWhole);
+  }
+
+  function carryOnReleasing(isWhole = false): void {
+    while (held.length > 0) {
+      const isSkipping = !isWhole && exactWaiters === 0;
+      if (isSkipping && unparsed.length === 0) skipPushedOut();
+      const piece = held.shift();
+      if (!piece) break;
+      heldStreamLength -= piece.streamLength;
+      enqueue(piece);
+      if (isSkipping && surplusLineFeeds() > 0) return;
+    }
+    isReleasing = false;
+  }
+
+  /**
+   * Line feeds that must follow skipped text, counted from the first carriage return after it:
+   * up to rows − 1 of them may only walk the cursor down through lines already on the screen,
+   * then scrollback + rows + 1 more scroll every line that was there, or was written before
+   * the carriage return (at a column the skipped text decided), out of the scrollback.
+   */
+  function skipLineFeeds(): number {
+    return (terminal.options.scrollback ?? options.scrollback) + 2 * terminal.rows + 1;
+  }
+
+  /**
+   * Line feeds of the held plain text, from the oldest piece, beyond `skipLineFeeds`: the text
+   * up to the last of them can be skipped. Plain text changes only the cells it writes and the
+   * cursor, so what follows it leaves the same screen with or without it, once it has pushed
+   * every line it wrote on out of the scrollback: as long as the whole normal screen scrolls (a
+   * scroll region or the alternate screen keeps lines that line feeds do not push out; only
+   * plain text counts after it, since anything else could set one).
+   */
+  function surplusLineFeeds(): number {
+    let runLineFeeds = 0;
+    for (const piece of held) {
+      if (!isPlain(piece)) break;
+      runLineFeeds += piece.lineFeeds;
+    }
+    return runLineFeeds - skipLineFeeds();
+  }
+
+  /** Skips what can be, once xterm has parsed everything before it (its state is the one that text would meet). */
+  function skipPushedOut(): void {
+    if (unparsed.length > 0 || !isScrollingWholeScreen(terminal)) return;
+    const surplus = surplusLineFeeds();
+    if (surplus <= 0) return;
+    // The cut: just after the surplus-th line feed, in piece `index` at `cut`.
+    let index = 0;
+    let left = surplus;
+    while ((held[index] as Piece).lineFeeds < left) {
+      left -= (held[index] as Piece).lineFeeds;
+      index += 1;
+    }
+    let cut = -1;
+    for (let count = 0; count < left; count += 1) cut = (held[index] as Piece).data.indexOf('\n', cut + 1);
+    cut += 1;
+    if (!reachesCarriageReturnFirst(index, cut)) return;
+    for (const piece of held.splice(0, index)) {
+      heldStreamLength -= piece.streamLength;
+      skippedChars += piece.streamLength;
+    }
+    const piece = held[0] as Piece;
+    const rest = piece.data.slice(cut);
+    if (rest.length === 0) held.shift();
+    else held[0] = { data: rest, streamLength: rest.length, lineFeeds: piece.lineFeeds - left, isPlain: true };
+    heldStreamLength -= cut;
+    skippedChars += cut;
+  }
+
+  /** Whether the plain text from piece `index` at `start` has a carriage return before any line feed. */
+  function reachesCarriageReturnFirst(index: number, start: number): boolean {
+    for (let at = index; at < held.length; at += 1) {
+      const piece = held[at] as Piece;
+      if (!isPlain(piece)) return false;
+      const from = at === index ? start : 0;
+      const carriageReturn = piece.data.indexOf('\r', from);
+      const lineFeed = piece.data.indexOf('\n', from);
+      if (carriageReturn !== -1 && (lineFeed === -1 || carriageReturn < lineFeed)) return true;
+      if (lineFeed !== -1) return false;
+    }
+    return false;
+  }
+
+  /**
+   * Parses everything written so far. One skip first, if xterm has nothing left to parse: what
+   * follows the skipped text (the line feeds that push it out) is then all parsed before the
+   * promise resolves, and nothing is skipped meanwhile, so the screen is exact when it does.
+   */
+  function exactParse(): Promise<void> {
+    if (exactWaiters === 1) skipPushedOut();
+    release(true);
+    return new Promise((resolve) => terminal.write('', resolve));
+  }
+
+  if (options.initial) enqueue(newPiece(options.initial, 0));
+
+  function serializeParsed(isViewportOnly: boolean): string {
+    return serializer.serialize(isViewportOnly ? { scrollback: 0 } : undefined);
+  }
 
   return {
     write(data) {
       if (isDisposed || data.length === 0) return;
       written += data.length;
-      enqueue(data, data.length);
+      const piece = newPiece(data, data.length);
+      if (options.isHoldingOff) {
+        enqueue(piece);
+        return;
+      }
+      held.push(piece);
+      heldStreamLength += piece.streamLength;
+      if (isReleasing) return; // the release under way takes it
+      if (heldStreamLength >= screenHold.maxHeldChars) release();
+      else holdTimer ??= unrefed(setTimeout(() => release(), screenHold.holdMs));
     },
     writtenOffset: () => written,
     parsedOffset: () => written - unparsedStreamLength,
-    snapshot({ isParsedOnly = false, isViewportOnly = false } = {}) {
+    snapshot() {
       // Synchronous: between two of xterm's parse slices, the buffer holds exactly the pieces
       // whose callbacks ran, and the rest follow as raw output.
-      if (isParsedOnly) {
-        const screen = serializer.serialize(isViewportOnly ? { scrollback: 0 } : undefined);
-        return { screen, offset: written - unparsedStreamLength, cols: terminal.cols, rows: terminal.rows };
-      }
-      const screen = serializer.serialize() + unparsed.map((piece) => piece.data).join('');
+      if (unparsed.length === 0 && exactWaiters === 0) skipPushedOut();
+      const screen = serializeParsed(false) + unparsed.map((piece) => piece.data).join('') + held.map((piece) => piece.data).join('');
       return { screen, offset: written, cols: terminal.cols, rows: terminal.rows };
     },
-    whenParsed() {
-      if (unparsed.length === 0 || isDisposed) return Promise.resolve();
-      return new Promise((resolve) => terminal.write('', resolve));
+    async parsedSnapshot({ isParsedOnly = true, isViewportOnly = false } = {}) {
+      if (isDisposed) return { screen: '', offset: written, cols: terminal.cols, rows: terminal.rows };
+      exactWaiters += 1;
+      try {
+        await exactParse();
+        // Taken in the same turn as the callback (between two parse slices), nothing having
+        // been skipped since the release: the buffer is exact up to what xterm has parsed.
+        const parsedTo = written - unparsedStreamLength - heldStreamLength;
+        if (isParsedOnly) return { screen: serializeParsed(isViewportOnly), offset: parsedTo, cols: terminal.cols, rows: terminal.rows };
+        const rest = unparsed.map((piece) => piece.data).join('') + held.map((piece) => piece.data).join('');
+        return { screen: serializeParsed(false) + rest, offset: written, cols: terminal.cols, rows: terminal.rows };
+      } finally {
+        exactWaiters -= 1;
+      }
     },
     resize(cols, rows) {
-      if (!isDisposed && (cols !== terminal.cols || rows !== terminal.rows)) terminal.resize(cols, rows);
+      if (isDisposed || (cols === terminal.cols && rows === terminal.rows)) return;
+      // Output written at the old size is parsed before the new size applies, as far as the
+      // screen can tell (xterm applies a resize at once, ahead of what it has not parsed).
+      release(true);
+      terminal.resize(cols, rows);
     },
     onParsed(listener) {
       parsedListeners.push(listener);
@@ -111,11 +282,55 @@ export function createScreen(options: ScreenOptions): Screen {
     onTitle(listener) {
       terminal.onTitleChange(listener);
     },
+    stats: () => ({ parsedChars, skippedChars }),
     dispose() {
       if (isDisposed) return;
       isDisposed = true;
+      clearTimeout(holdTimer);
+      held = [];
       parsedListeners.length = 0;
       terminal.dispose();
     },
   };
+}
+
+interface Piece {
+  readonly data: string;
+  readonly streamLength: number;
+  readonly lineFeeds: number;
+  /** Whether it is plain text, once asked. */
+  isPlain?: boolean;
+}
+
+function newPiece(data: string, streamLength: number): Piece {
+  return { data, streamLength, lineFeeds: lineFeeds(data) };
+}
+
+/** Printable text, line feeds, carriage returns, tabs and backspaces; no escape, no other control character (C0 or C1). */
+const notPlain = /[^\x20-\x7e\n\r\t\b\u00a0-\uffff]/;
+
+function isPlain(piece: Piece): boolean {
+  piece.isPlain ??= !notPlain.test(piece.data);
+  return piece.isPlain;
+}
+
+function lineFeeds(data: string): number {
+  let count = 0;
+  for (let index = data.indexOf('\n'); index !== -1; index = data.indexOf('\n', index + 1)) count += 1;
+  return count;
+}
+
+/**
+ * The normal screen, its scroll region the whole screen. xterm's public API does not tell the
+ * scroll region; without the internal buffer to ask, nothing is skipped.
+ */
+function isScrollingWholeScreen(terminal: InstanceType<typeof Terminal>): boolean {
+  if (terminal.buffer.active.type !== 'normal') return false;
+  const buffer = (terminal as unknown as { _core?: { buffer?: { scrollTop?: unknown; scrollBottom?: unknown } } })._core?.buffer;
+  return buffer?.scrollTop === 0 && buffer.scrollBottom === terminal.rows - 1;
+}
+
+function unrefed<T extends ReturnType<typeof setTimeout>>(timer: T): T {
+  timer.unref?.();
+  return timer;
 }

@@ -178,8 +178,7 @@ function inThreadHost(): ScreenHost {
         parsedOffset: () => screen.parsedOffset(),
         async snapshot({ whenParsed = false, isParsedOnly = false, isViewportOnly = false } = {}) {
           if (!whenParsed) return screen.snapshot();
-          await screen.whenParsed();
-          return screen.snapshot({ isParsedOnly, isViewportOnly });
+          return screen.parsedSnapshot({ isParsedOnly, isViewportOnly });
         },
         resize: (cols, rows) => screen.resize(cols, rows),
         onParsed: (listener) => screen.onParsed(listener),

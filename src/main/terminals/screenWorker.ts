@@ -47,7 +47,7 @@ port.on('message', (request: ScreenRequest) => {
         post({ type: 'snapshot', requestId: request.requestId, snapshot: screen.snapshot() });
         return;
       }
-      void screen.whenParsed().then(() => post({ type: 'snapshot', requestId: request.requestId, snapshot: screen.snapshot({ isParsedOnly: request.isParsedOnly, isViewportOnly: request.isViewportOnly }) }));
+      void screen.parsedSnapshot({ isParsedOnly: request.isParsedOnly, isViewportOnly: request.isViewportOnly }).then((snapshot) => post({ type: 'snapshot', requestId: request.requestId, snapshot }));
       return;
     }
     case 'close':

@@ -275,7 +275,14 @@ export function createOutputInterest(): OutputInterest {
       if (current.size > 0) viewers.set(terminalId, current);
       else viewers.delete(terminalId);
     },
-    wants: (event) => viewers.has(event.terminalId),
+    wants(event) {
+      if (event.type === 'terminal.output.appended') return viewers.has(event.terminalId);
+      // The core detached a view of this connection: its output stops here too.
+      const current = viewers.get(event.terminalId);
+      if (!current?.delete(event.viewerId)) return false;
+      if (current.size === 0) viewers.delete(event.terminalId);
+      return true;
+    },
     clear: () => viewers.clear(),
   };
 }

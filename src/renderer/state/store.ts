@@ -8,9 +8,8 @@ import { useStore as useZustand } from 'zustand';
 import { useShallow } from 'zustand/shallow';
 import type { AgentDescriptor } from '../../shared/agents.ts';
 import type { Session } from '../../shared/chats.ts';
-import type { AppEvent, BooError, CommandArgs, CommandName, CommandResult, ProjectId, Result, SubscriptionMessage } from '../../shared/contract.ts';
+import type { AppEvent, BooError, CommandArgs, CommandName, CommandResult, ProjectId, Result, SubscriptionMessage, TransientEvent } from '../../shared/contract.ts';
 import type { LayoutEnvelope } from '../../shared/layout.ts';
-import type { TerminalOutputEvent } from '../../shared/terminals.ts';
 import type { Connection, ConnectionState } from '../client/index.ts';
 import { reduceLayout, type LayoutAction } from '../workspace/layout.ts';
 import { initialClientState, reduceClient, type ClientAction, type ClientState } from './clientState.ts';
@@ -108,7 +107,8 @@ export interface AppStore {
    */
   closeTab(sessionId: string, tabId: string, confirm?: boolean): Promise<void>;
   /** A terminal's output, for its views; returns the unsubscribe. */
-  onTerminalOutput(terminalId: string, listener: (event: TerminalOutputEvent) => void): () => void;
+  /** A terminal's output, and word that the core detached one of its views. */
+  onTerminalOutput(terminalId: string, listener: (event: TransientEvent) => void): () => void;
   /** Called each time the event stream is (re)established: output may have been missed, views attach again. */
   onStreamRestart(listener: () => void): () => void;
 
@@ -178,7 +178,7 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
   let backlog: SubscriptionMessage[] | undefined;
   let unsubscribeEvents: (() => void) | undefined;
   const chatUsers = new Map<string, number>();
-  const outputListeners = new Map<string, Set<(event: TerminalOutputEvent) => void>>();
+  const outputListeners = new Map<string, Set<(event: TransientEvent) => void>>();
   const restartListeners = new Set<() => void>();
   const pendingSaves = new Map<string, { layout: LayoutEnvelope; timer: ReturnType<typeof setTimeout> | undefined }>();
 

@@ -6,11 +6,12 @@
 //
 // Under a flood the browser's xterm parses more slowly than a pty writes: held to the view's
 // pace, a `cat` of a big log or a `seq 1 2000000` takes as long as the page needs to parse every
-// byte. When an acknowledgement shows the view that far behind the stream's end, it steps aside
-// (detaches, so the shell no longer waits for it) and looks at the core's screen a few times a
-// second instead; once the output slows down it follows the stream again. The core's own screen
-// parses every byte, so each look, and the last one, is exactly the screen and scrollback that
-// parsing everything would have left; only the frames in between are never drawn.
+// byte. When what arrived, or an acknowledgement's answer, shows the view far behind the
+// stream's end, it steps aside (detaches, so the shell no longer waits for it) and looks at the
+// core's screen a few times a second instead; once the output slows down it follows the stream
+// again. Each look, and the last one, is exactly the screen and scrollback that parsing every
+// byte would have left (the core's screen skips only text that could not have changed them);
+// only the frames in between are never drawn.
 import type { BooError, Result } from '../../shared/contract.ts';
 import type { TerminalAttachment, TerminalOutputEvent } from '../../shared/terminals.ts';
 
@@ -23,9 +24,12 @@ export const followerFlow = {
   ackChunk: 64 * 1024,
   /** Output handed to the terminal and not parsed yet, at most: what stepping aside leaves to parse. */
   maxUnparsed: 128 * 1024,
+  /** Output is handed to the terminal in writes of at most this much. */
+  maxSlice: 16 * 1024,
   /**
-   * This far behind the stream's end when an acknowledgement is answered, the view steps aside.
-   * Below the core's high watermark (512k units), where the shell would start waiting for it.
+   * This far behind the stream's end (in what arrived, or when an acknowledgement is answered),
+   * the view steps aside: well below the core's high watermark (1M units), where the shell
+   * would start waiting for it.
    */
   floodLag: 256 * 1024,
   /** While a flood lasts, the view shows the core's screen this often. */
@@ -45,7 +49,8 @@ export interface FollowerSink {
 
 /** The core's terminal commands, for one terminal and one view. */
 export interface FollowerApi {
-  attach(): Promise<Result<TerminalAttachment>>;
+  /** Past `detachBeyond` units behind, the core detaches the view rather than wait for it. */
+  attach(detachBeyond: number): Promise<Result<TerminalAttachment>>;
   /** The screen now, without following (`terminals.screen`). */
   look(): Promise<Result<TerminalAttachment>>;
   detach(): void;
@@ -62,6 +67,8 @@ export interface FollowerOptions {
 export interface TerminalFollower {
   /** An output event of this terminal, in the order the core published them. */
   take(event: TerminalOutputEvent): void;
+  /** The core detached this view: it fell `floodLag` behind. */
+  detached(): void;
   /** Attaches again from the core's screen (a reconnect, a resync). */
   reattach(): Promise<void>;
   /** Following the stream, as opposed to attaching or stepped aside during a flood. */
@@ -105,6 +112,10 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
       if (isAttached) take(event);
       else if (isAttaching) early.push(event);
     },
+    detached() {
+      // From before an attachment under way (or a step aside) is news to no one.
+      if (!isDisposed && isAttached) stepAside();
+    },
     reattach: () => attach(),
     isFollowing: () => isAttached,
     stepAsideCount: () => stepAsides,
@@ -123,7 +134,7 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
   async function attach(): Promise<void> {
     const mine = startOver();
     isAttaching = true;
-    const attached = await api.attach();
+    const attached = await api.attach(flow.floodLag);
     if (mine !== generation || isDisposed) return;
     isAttaching = false;
     if (!attached.ok) {
@@ -186,6 +197,12 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
     }
     waiting.push({ end, data: event.offset === received ? event.data : event.data.slice(received - event.offset) });
     received = end;
+    // Already this far behind what arrived: step aside now, before the shell has to wait for
+    // this view (an acknowledgement's answer would tell the same a parse slice and a round trip later).
+    if (received - parsed > flow.floodLag) {
+      stepAside();
+      return;
+    }
     pump();
   }
 
@@ -193,7 +210,18 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
   function pump(): void {
     const mine = generation;
     while (waiting.length > 0 && handed - parsed < flow.maxUnparsed) {
-      const piece = waiting.shift() as { end: number; data: string };
+      const next = waiting[0] as { end: number; data: string };
+      let piece = next;
+      if (next.data.length > flow.maxSlice) {
+        // xterm parses a write whole before it looks at the clock: in slices, the page takes
+        // the next output (and sees how far behind it is) between two of them. xterm joins a
+        // character split between two writes.
+        const rest = next.data.slice(flow.maxSlice);
+        piece = { end: next.end - rest.length, data: next.data.slice(0, flow.maxSlice) };
+        waiting[0] = { end: next.end, data: rest };
+      } else {
+        waiting.shift();
+      }
       streamed += piece.end - handed;
       handed = piece.end;
       sink.write(piece.data, () => {

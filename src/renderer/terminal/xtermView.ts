@@ -87,7 +87,7 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
       resize: (cols, rows) => terminal.resize(cols, rows),
     },
     {
-      attach: () => store.call('terminals.attach', { terminalId, viewerId }),
+      attach: (detachBeyond) => store.call('terminals.attach', { terminalId, viewerId, detachBeyond }),
       look: () => store.call('terminals.screen', { terminalId }),
       detach: () => void store.call('terminals.detach', { terminalId, viewerId }),
       ack: (offset) => store.call('terminals.ack', { terminalId, viewerId, offset }),
@@ -100,7 +100,10 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
       onError: (error) => options.onError?.(error),
     },
   );
-  const stopOutput = store.onTerminalOutput(terminalId, (event) => follower.take(event));
+  const stopOutput = store.onTerminalOutput(terminalId, (event) => {
+    if (event.type === 'terminal.output.appended') follower.take(event);
+    else if (event.viewerId === viewerId) follower.detached();
+  });
   // The stream was re-established (a reconnect, a resync): output may have been missed on the way.
   const stopRestart = store.onStreamRestart(() => void follower.reattach());
   const resizeObserver = new ResizeObserver(() => scheduleFit());

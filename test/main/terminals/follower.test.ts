@@ -63,13 +63,15 @@ function follow(core: Core, terminalId: string, unitsPerSecond?: number): Follow
   const viewerId = `follower-${Math.random().toString(16).slice(2)}`;
   const sink = slowSink(terminal, unitsPerSecond);
   const follower = createFollower(sink, {
-    attach: () => core.api.call('terminals.attach', { terminalId, viewerId }),
+    attach: (detachBeyond) => core.api.call('terminals.attach', { terminalId, viewerId, detachBeyond }),
     look: () => core.api.call('terminals.screen', { terminalId }),
     detach: () => void core.api.call('terminals.detach', { terminalId, viewerId }),
     ack: (offset) => core.api.call('terminals.ack', { terminalId, viewerId, offset }),
   });
   const { unsubscribe } = core.subscribe({ afterSeq: core.events.lastSeq() }, (message) => {
-    if (message.kind === 'transient' && message.event.terminalId === terminalId) follower.take(message.event);
+    if (message.kind !== 'transient' || message.event.terminalId !== terminalId) return;
+    if (message.event.type === 'terminal.output.appended') follower.take(message.event);
+    else if (message.event.viewerId === viewerId) follower.detached();
   });
   return {
     terminal,

@@ -61,7 +61,7 @@ export async function attachViewer(core: Core, terminalId: string, options: View
   };
 
   const { unsubscribe } = core.subscribe({ afterSeq: core.events.lastSeq() }, (message) => {
-    if (message.kind !== 'transient' || message.event.terminalId !== terminalId) return;
+    if (message.kind !== 'transient' || message.event.type !== 'terminal.output.appended' || message.event.terminalId !== terminalId) return;
     if (!isAttached) pending.push(message.event);
     else take(message.event.offset, message.event.data);
   });
