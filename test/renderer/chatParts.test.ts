@@ -59,6 +59,14 @@ describe('tool cards', () => {
     expect(toolCard(call('teleport'))).toMatchObject({ kind: 'other', verb: 'Tool', title: 'a teleport call', statusLabel: 'done' });
   });
 
+  test('a call the agent left pending or running shows as unfinished once its turn is over, never as running', () => {
+    for (const status of ['pending', 'in_progress'] as const) {
+      expect(toolCard(call('execute', { status }))).toMatchObject({ status, statusLabel: status === 'pending' ? 'waiting' : 'running' });
+      expect(toolCard(call('execute', { status }), { isTurnOver: true })).toMatchObject({ status: 'unfinished', statusLabel: 'unfinished' });
+    }
+    for (const status of ['completed', 'failed'] as const) expect(toolCard(call('execute', { status }), { isTurnOver: true }).status).toBe(status);
+  });
+
   test('an edit shows its file and a line diff with counts; a new file is marked as such', () => {
     const card = toolCard(
       call('edit', {

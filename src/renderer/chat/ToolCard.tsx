@@ -21,8 +21,8 @@ const icons: Record<ToolKind, ComponentType<{ size?: number; 'aria-hidden'?: boo
   other: Wrench,
 };
 
-export function ToolCard({ store, chatId, call }: { store: AppStore; chatId: string; call: ToolCallSnapshot }) {
-  const card = toolCard(call);
+export function ToolCard({ store, chatId, call, isTurnOver }: { store: AppStore; chatId: string; call: ToolCallSnapshot; isTurnOver: boolean }) {
+  const card = toolCard(call, { isTurnOver });
   const [isOutputOpen, setOutputOpen] = useState(false);
   const isWaiting = useWindow(store, (state) => Object.values(state.client.permissions).some((request) => request.chatId === chatId && request.toolCall?.id === call.id));
   const answered = useWindow(store, (state) => state.client.answered[call.id]);
@@ -34,7 +34,9 @@ export function ToolCard({ store, chatId, call }: { store: AppStore; chatId: str
         <Icon size={14} aria-hidden />
         <span className="tool-verb">{card.verb}</span>
         <span className="tool-title">{card.title}</span>
-        <span className={`tool-status ${card.status}`}>{isWaiting ? 'waiting for you' : card.statusLabel}</span>
+        <span className={`tool-status ${card.status}`} title={card.status === 'unfinished' ? 'The turn ended before the agent said how this call went' : undefined}>
+          {isWaiting ? 'waiting for you' : card.statusLabel}
+        </span>
       </header>
       {card.paths.length > 0 && (
         <ul className="tool-paths">

@@ -17,7 +17,8 @@ export interface ToolCardView {
   readonly kind: ToolKind;
   readonly verb: string;
   readonly title: string;
-  readonly status: ToolCallSnapshot['status'];
+  /** The agent's word on the call; `unfinished` when its turn ended before the agent said it finished. */
+  readonly status: ToolCallSnapshot['status'] | 'unfinished';
   readonly statusLabel: string;
   readonly paths: readonly string[];
   readonly diffs: readonly { readonly path: string; readonly isNewFile: boolean; readonly lines: readonly DiffLine[]; readonly added: number; readonly removed: number }[];
@@ -42,11 +43,12 @@ const verbs: Record<ToolKind, string> = {
   other: 'Tool',
 };
 
-const statusLabels: Record<ToolCallSnapshot['status'], string> = {
+const statusLabels: Record<ToolCardView['status'], string> = {
   pending: 'waiting',
   in_progress: 'running',
   completed: 'done',
   failed: 'failed',
+  unfinished: 'unfinished',
 };
 
 /** Lines of output shown before "show all". */
@@ -55,18 +57,23 @@ export const collapsedOutputLines = 12;
 /** Diff lines kept per file edit in the card; the changes tab has the whole diff. */
 const maxDiffLines = 80;
 
-export function toolCard(call: ToolCallSnapshot): ToolCardView {
+/**
+ * `isTurnOver`: the call's turn has ended, so a call the agent left pending or running is not
+ * going on any more (the agent was stopped, crashed, or never reported its end).
+ */
+export function toolCard(call: ToolCallSnapshot, { isTurnOver = false }: { isTurnOver?: boolean } = {}): ToolCardView {
   const kind = (toolKinds as readonly string[]).includes(call.kind) ? (call.kind as ToolKind) : 'other';
   const diffs = call.content.flatMap((content) => (content.type === 'diff' ? [editDiff(content.path, content.oldText, content.newText)] : []));
   const texts = call.content.flatMap((content) => (content.type === 'text' ? [content.text] : []));
   const output = texts.length > 0 ? texts.join('\n') : describe(call.output);
   const paths = [...new Set([...call.locations.map((location) => (location.line === null ? location.path : `${location.path}:${location.line}`)), ...diffs.map((diff) => diff.path)])];
+  const status: ToolCardView['status'] = isTurnOver && (call.status === 'pending' || call.status === 'in_progress') ? 'unfinished' : call.status;
   return {
     kind,
     verb: verbs[kind],
     title: call.title,
-    status: call.status,
-    statusLabel: statusLabels[call.status],
+    status,
+    statusLabel: statusLabels[status],
     paths,
     diffs,
     terminalIds: call.content.flatMap((content) => (content.type === 'terminal' ? [content.terminalId] : [])),
