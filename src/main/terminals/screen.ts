@@ -139,7 +139,7 @@ export function createScreen(options: ScreenOptions): Screen {
       if (!piece) break;
       heldStreamLength -= piece.streamLength;
       enqueue(piece);
-      if (isSkipping && surplusLineFeeds() > 0) return;
+      if (isSkipping && canSkip()) return;
     }
     isReleasing = false;
   }
@@ -155,48 +155,54 @@ export function createScreen(options: ScreenOptions): Screen {
   }
 
   /**
-   * Line feeds of the held plain text, from the oldest piece, beyond `skipLineFeeds`: the text
-   * up to the last of them can be skipped. Plain text changes only the cells it writes and the
-   * cursor, so what follows it leaves the same screen with or without it, once it has pushed
-   * every line it wrote on out of the scrollback: as long as the whole normal screen scrolls (a
-   * scroll region or the alternate screen keeps lines that line feeds do not push out; only
-   * plain text counts after it, since anything else could set one).
+   * Where the held plain text, from the oldest piece, can be cut: the pieces before `index`, and
+   * the first `lineFeeds` line feeds of piece `index`, with `skipLineFeeds` line feeds of plain
+   * text still after them. Plain text changes only the cells it writes and the cursor, so what
+   * follows it leaves the same screen with or without it, once it has pushed every line it
+   * wrote on out of the scrollback: as long as the whole normal screen scrolls (a scroll region
+   * or the alternate screen keeps lines that line feeds do not push out; only plain text counts
+   * after it, since anything else could set one). Counted from the end of the plain text, so
+   * the line feeds of what is skipped are never counted.
    */
-  function surplusLineFeeds(): number {
-    let runLineFeeds = 0;
-    for (const piece of held) {
-      if (!isPlain(piece)) break;
-      runLineFeeds += piece.lineFeeds;
+  function skipCut(): { index: number; lineFeeds: number } | undefined {
+    let end = 0;
+    while (end < held.length && isPlain(held[end] as Piece)) end += 1;
+    const needed = skipLineFeeds();
+    let after = 0;
+    for (let index = end - 1; index >= 0; index -= 1) {
+      const count = lineFeedsOf(held[index] as Piece);
+      if (after + count >= needed) return { index, lineFeeds: after + count - needed };
+      after += count;
     }
-    return runLineFeeds - skipLineFeeds();
+    return undefined;
+  }
+
+  function canSkip(): boolean {
+    const cut = skipCut();
+    return cut !== undefined && (cut.index > 0 || cut.lineFeeds > 0);
   }
 
   /** Skips what can be, once xterm has parsed everything before it (its state is the one that text would meet). */
   function skipPushedOut(): void {
     if (unparsed.length > 0 || !isScrollingWholeScreen(terminal)) return;
-    const surplus = surplusLineFeeds();
-    if (surplus <= 0) return;
-    // The cut: just after the surplus-th line feed, in piece `index` at `cut`.
-    let index = 0;
-    let left = surplus;
-    while ((held[index] as Piece).lineFeeds < left) {
-      left -= (held[index] as Piece).lineFeeds;
-      index += 1;
-    }
-    let cut = -1;
-    for (let count = 0; count < left; count += 1) cut = (held[index] as Piece).data.indexOf('\n', cut + 1);
-    cut += 1;
-    if (!reachesCarriageReturnFirst(index, cut)) return;
-    for (const piece of held.splice(0, index)) {
+    const cut = skipCut();
+    if (!cut || (cut.index === 0 && cut.lineFeeds === 0)) return;
+    // Just after the cut's last line feed in piece `cut.index`.
+    const data = (held[cut.index] as Piece).data;
+    let offset = -1;
+    for (let count = 0; count < cut.lineFeeds; count += 1) offset = data.indexOf('\n', offset + 1);
+    offset += 1;
+    if (!reachesCarriageReturnFirst(cut.index, offset)) return;
+    for (const piece of held.splice(0, cut.index)) {
       heldStreamLength -= piece.streamLength;
       skippedChars += piece.streamLength;
     }
-    const piece = held[0] as Piece;
-    const rest = piece.data.slice(cut);
+    if (offset === 0) return;
+    const rest = data.slice(offset);
     if (rest.length === 0) held.shift();
-    else held[0] = { data: rest, streamLength: rest.length, lineFeeds: piece.lineFeeds - left, isPlain: true };
-    heldStreamLength -= cut;
-    skippedChars += cut;
+    else held[0] = { data: rest, streamLength: rest.length, isPlain: true };
+    heldStreamLength -= offset;
+    skippedChars += offset;
   }
 
   /** Whether the plain text from piece `index` at `start` has a carriage return before any line feed. */
@@ -297,13 +303,18 @@ export function createScreen(options: ScreenOptions): Screen {
 interface Piece {
   readonly data: string;
   readonly streamLength: number;
-  readonly lineFeeds: number;
-  /** Whether it is plain text, once asked. */
+  /** Once asked: whether it is plain text, and its line feeds. */
   isPlain?: boolean;
+  lineFeeds?: number;
 }
 
 function newPiece(data: string, streamLength: number): Piece {
-  return { data, streamLength, lineFeeds: lineFeeds(data) };
+  return { data, streamLength };
+}
+
+function lineFeedsOf(piece: Piece): number {
+  piece.lineFeeds ??= lineFeeds(piece.data);
+  return piece.lineFeeds;
 }
 
 /** Printable text, line feeds, carriage returns, tabs and backspaces; no escape, no other control character (C0 or C1). */
