@@ -178,6 +178,11 @@ describe('BooChat in a browser', () => {
     await card.getByRole('button', { name: /^\d? ?Reject$/ }).click();
     await expect.poll(() => readRecord(recordFile).some((call) => call.method === 'session/prompt' && (call.text ?? '').includes('Use the existing helper instead'))).toBe(true);
     await page.screenshot({ path: join(outputDir, 'chat-6-rejected.png') });
+    // The scripted agent uses one tool-call id in both turns: each card keeps its own answer, and
+    // the first, which the agent never closed, is unfinished rather than running.
+    await expect.poll(() => transcript(page).getByText(/You answered “Allow once”/).count()).toBe(1);
+    await expect.poll(() => transcript(page).getByText(/You answered “Reject”/).count()).toBe(1);
+    await expect.poll(() => transcript(page).getByRole('region', { name: 'Edit: Edit login.ts' }).first().textContent()).toContain('unfinished');
   });
 
   test('an agent killed mid-turn shows a failed turn with the reason; Retry runs it again and the chip says resume', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { ChatView, Message, Part, Turn } from '../../src/shared/chats.ts';
 import { SettingsSchema, type AppEvent, type ProjectId, type WorkspaceSnapshot } from '../../src/shared/contract.ts';
 import type { LayoutEnvelope } from '../../src/shared/layout.ts';
-import { initialClientState, reduceClient, type ClientState } from '../../src/renderer/state/clientState.ts';
+import { answerKey, initialClientState, reduceClient, type ClientState } from '../../src/renderer/state/clientState.ts';
 import { createEventPump } from '../../src/renderer/state/eventPump.ts';
 import { assistantTextOf } from '../../src/renderer/state/transcript.ts';
 
@@ -111,6 +111,30 @@ describe('the window state', () => {
     expect(mine.layouts.s).toBeUndefined();
     const theirs = events(state, [{ seq: 6, at: '', type: 'workspace.layout.changed', sessionId: 's', layout, writer: 'other' }]);
     expect(theirs.layouts.s?.layout).toEqual(layout);
+  });
+
+  test('an answer is kept by the turn that asked as well as the tool call: two turns using one tool-call id each keep their own answer, even one resolved after its turn ended', () => {
+    let state = reduceClient(initialClientState, { type: 'snapshot', snapshot: snapshot(0) });
+    const turn = (id: string) => ({ id, chatId: 'c', agentId: 'qwen', state: 'running', prompt: 'hi', mode: null, model: null, queuePosition: null, origin: null, stopReason: null, error: null, usage: null, userMessageId: null, assistantMessageId: null, retryOf: null, createdAt: '', startedAt: '', endedAt: null, heartbeatAt: null, attachments: [] }) as Turn;
+    const call = { id: 'edit-1', title: 'Edit login.ts', kind: 'edit', status: 'pending' as const, content: [], locations: [] };
+    const options = [
+      { optionId: 'allow-once', name: 'Allow once', kind: 'allow_once' as const },
+      { optionId: 'reject-once', name: 'Reject', kind: 'reject_once' as const },
+    ];
+    state = events(state, [
+      { seq: 1, at: '', type: 'chat.turn.changed', turn: turn('t1') },
+      { seq: 2, at: '', type: 'agent.permission.requested', request: { id: 'r1', chatId: 'c', agentId: 'qwen', title: 'Edit', toolCall: call, options, requestedAt: '' } },
+      { seq: 3, at: '1', type: 'agent.permission.resolved', requestId: 'r1', outcome: { outcome: 'selected', optionId: 'allow-once' } },
+      { seq: 4, at: '', type: 'chat.turn.ended', turn: { ...turn('t1'), state: 'completed' } },
+      { seq: 5, at: '', type: 'chat.turn.changed', turn: turn('t2') },
+      { seq: 6, at: '', type: 'agent.permission.requested', request: { id: 'r2', chatId: 'c', agentId: 'qwen', title: 'Edit', toolCall: call, options, requestedAt: '' } },
+      // Stopped while it waited: the answer comes after the turn's end.
+      { seq: 7, at: '', type: 'chat.turn.ended', turn: { ...turn('t2'), state: 'cancelled' } },
+      { seq: 8, at: '2', type: 'agent.permission.resolved', requestId: 'r2', outcome: { outcome: 'cancelled', reason: 'turn-cancelled' } },
+    ]);
+    expect(state.answered[answerKey('t1', 'edit-1')]).toMatchObject({ turnId: 't1', answer: 'Allow once', isAllowed: true });
+    expect(state.answered[answerKey('t2', 'edit-1')]).toMatchObject({ turnId: 't2', answer: 'not answered: the turn was stopped', isAllowed: false });
+    expect(state.permissionTurns).toEqual({});
   });
 
   test('terminals are upserted by their record events and dropped when removed', () => {

@@ -19,7 +19,7 @@ export const MessageView = memo(function MessageView({ store, message, isStreami
       </div>
       <div className="message-body">
         {message.parts.map((part, index) => (
-          <PartView key={part.id} store={store} chatId={message.chatId} part={part} isStreaming={isStreaming && index === lastTextIndex} isTurnOver={!isStreaming} />
+          <PartView key={part.id} store={store} chatId={message.chatId} part={part} turnId={message.turnId} isStreaming={isStreaming && index === lastTextIndex} isTurnOver={!isStreaming} />
         ))}
         {isUser && message.parts.length === 0 && <span className="muted">(empty)</span>}
       </div>
@@ -27,7 +27,7 @@ export const MessageView = memo(function MessageView({ store, message, isStreami
   );
 });
 
-function PartView({ store, chatId, part, isStreaming, isTurnOver }: { store: AppStore; chatId: string; part: Part; isStreaming: boolean; isTurnOver: boolean }) {
+function PartView({ store, chatId, turnId, part, isStreaming, isTurnOver }: { store: AppStore; chatId: string; turnId: string | null; part: Part; isStreaming: boolean; isTurnOver: boolean }) {
   switch (part.kind) {
     case 'text':
       return <Markdown text={part.text} isStreaming={isStreaming} />;
@@ -41,7 +41,7 @@ function PartView({ store, chatId, part, isStreaming, isTurnOver }: { store: App
         </details>
       );
     case 'tool-call':
-      return <ToolCard store={store} chatId={chatId} call={part.call} isTurnOver={isTurnOver} />;
+      return <ToolCard store={store} chatId={chatId} turnId={turnId} call={part.call} isTurnOver={isTurnOver} />;
     case 'plan':
       return (
         <ul className="plan" aria-label="Plan">

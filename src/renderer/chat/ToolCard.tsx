@@ -4,6 +4,7 @@
 import { BookOpen, FilePen, FolderInput, Globe, Search, SquareTerminal, Trash2, Wrench, Brain, ArrowRightLeft, Hourglass } from 'lucide-react';
 import { useState, type ComponentType } from 'react';
 import type { ToolCallSnapshot } from '../../shared/agents.ts';
+import { answerKey } from '../state/clientState.ts';
 import { useWindow, type AppStore } from '../state/store.ts';
 import { collapsedOutputLines, toolCard, type ToolKind } from './toolCards.ts';
 import { AgentTerminalCard } from '../terminal/TerminalTab.tsx';
@@ -21,11 +22,11 @@ const icons: Record<ToolKind, ComponentType<{ size?: number; 'aria-hidden'?: boo
   other: Wrench,
 };
 
-export function ToolCard({ store, chatId, call, isTurnOver }: { store: AppStore; chatId: string; call: ToolCallSnapshot; isTurnOver: boolean }) {
+export function ToolCard({ store, chatId, turnId, call, isTurnOver }: { store: AppStore; chatId: string; turnId: string | null; call: ToolCallSnapshot; isTurnOver: boolean }) {
   const card = toolCard(call, { isTurnOver });
   const [isOutputOpen, setOutputOpen] = useState(false);
   const isWaiting = useWindow(store, (state) => Object.values(state.client.permissions).some((request) => request.chatId === chatId && request.toolCall?.id === call.id));
-  const answered = useWindow(store, (state) => state.client.answered[call.id]);
+  const answered = useWindow(store, (state) => state.client.answered[answerKey(turnId, call.id)]);
   const Icon = icons[card.kind];
   const output = isOutputOpen ? card.output : card.output.split('\n').slice(0, collapsedOutputLines).join('\n');
   return (

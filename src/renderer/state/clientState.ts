@@ -25,6 +25,8 @@ export interface ChatMeta {
 /** What became of a permission request: shown as a one-line record on its tool call. */
 export interface AnsweredPermission {
   readonly chatId: string;
+  /** The turn that asked: an agent may use one tool-call id in several turns. */
+  readonly turnId: string | null;
   readonly toolCallId: string;
   readonly answer: string;
   readonly isAllowed: boolean;
@@ -46,7 +48,9 @@ export interface ClientState {
   readonly queues: Readonly<Record<string, readonly Turn[]>>;
   readonly changes: Readonly<Record<string, ChangeSetSummary>>;
   readonly permissions: Readonly<Record<string, PermissionRequest>>;
-  /** Permission requests answered while this window watched, by the tool call they were about. */
+  /** The turn each pending permission request came from (its chat's running turn when it was asked). */
+  readonly permissionTurns: Readonly<Record<string, string | null>>;
+  /** Permission requests answered while this window watched, by `answerKey` of the turn and tool call they were about. */
   readonly answered: Readonly<Record<string, AnsweredPermission>>;
   /** By `chatId/agentId`. */
   readonly processes: Readonly<Record<string, AgentProcessInfo>>;
@@ -74,6 +78,7 @@ export const initialClientState: ClientState = {
   queues: {},
   changes: {},
   permissions: {},
+  permissionTurns: {},
   answered: {},
   processes: {},
   transcripts: {},
@@ -190,6 +195,7 @@ function fromSnapshot(state: ClientState, snapshot: WorkspaceSnapshot): ClientSt
     activity: byId(snapshot.activity, (activity) => activity.chatId),
     changes: Object.fromEntries(snapshot.changes.map((entry) => [entry.sessionId, entry.summary])),
     permissions: byId(snapshot.permissions, (request) => request.id),
+    permissionTurns: Object.fromEntries(snapshot.permissions.map((request) => [request.id, snapshot.activity.find((activity) => activity.chatId === request.chatId)?.running?.id ?? null])),
     processes: byId(snapshot.processes, processKey),
     terminals: byId(snapshot.terminals, (terminal) => terminal.id),
     // Open transcripts and layouts are read again by their views after a resync.
@@ -220,15 +226,21 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
     case 'agent.process.changed':
       return { ...state, processes: { ...state.processes, [processKey(event.process)]: event.process } };
     case 'agent.permission.requested':
-      return { ...state, permissions: { ...state.permissions, [event.request.id]: event.request } };
+      return {
+        ...state,
+        permissions: { ...state.permissions, [event.request.id]: event.request },
+        permissionTurns: { ...state.permissionTurns, [event.request.id]: activityOf(state, event.request.chatId).running?.id ?? null },
+      };
     case 'agent.permission.resolved': {
       const request = state.permissions[event.requestId];
       const permissions = omitWhere(state.permissions, (candidate) => candidate.id === event.requestId);
-      if (!request?.toolCall) return { ...state, permissions };
+      const turnId = state.permissionTurns[event.requestId] ?? null;
+      const permissionTurns = Object.fromEntries(Object.entries(state.permissionTurns).filter(([id]) => id !== event.requestId));
+      if (!request?.toolCall) return { ...state, permissions, permissionTurns };
       const option = event.outcome.outcome === 'selected' ? request.options.find((candidate) => candidate.optionId === (event.outcome as { optionId: string }).optionId) : undefined;
       const answer = option ? option.name : event.outcome.outcome === 'cancelled' ? describeDismissal(event.outcome.reason) : 'answered';
-      const record: AnsweredPermission = { chatId: request.chatId, toolCallId: request.toolCall.id, answer, isAllowed: option?.kind.startsWith('allow') ?? false, at: event.at };
-      return { ...state, permissions, answered: { ...state.answered, [request.toolCall.id]: record } };
+      const record: AnsweredPermission = { chatId: request.chatId, turnId, toolCallId: request.toolCall.id, answer, isAllowed: option?.kind.startsWith('allow') ?? false, at: event.at };
+      return { ...state, permissions, permissionTurns, answered: { ...state.answered, [answerKey(turnId, request.toolCall.id)]: record } };
     }
     case 'workspace.session.changed':
       return { ...state, sessions: { ...state.sessions, [event.session.id]: event.session } };
@@ -297,6 +309,11 @@ function withTranscript(state: ClientState, chatId: string, event: AppEvent): Cl
   if (!transcript) return state;
   const next = applyToTranscript(transcript, event);
   return next === transcript ? state : { ...state, transcripts: { ...state.transcripts, [chatId]: next } };
+}
+
+/** Where an answer is kept: by the turn that asked as well as the tool call, which an agent may reuse across turns. */
+export function answerKey(turnId: string | null, toolCallId: string): string {
+  return `${turnId ?? ''}/${toolCallId}`;
 }
 
 function activityOf(state: ClientState, chatId: string): ChatActivity {
