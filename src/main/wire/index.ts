@@ -88,8 +88,9 @@ export function createWireSession(
       if (!options.isFollowingAllOutput && !interest.wants(message.event)) return;
       // Terminal output over budget is left out rather than dropping the whole stream: the
       // terminal's view sees the gap in offsets and reattaches. Flow control keeps a terminal
-      // far below the budget, so only a stalled client gets here.
-      if (!isOverBudget()) sendText(JSON.stringify(message));
+      // far below the budget, so only a stalled client gets here. Word that a view was detached
+      // always goes: no more output will come to show it a gap.
+      if (message.event.type === 'terminal.viewer.detached' || !isOverBudget()) sendText(JSON.stringify(message));
       return;
     }
     if (message.kind === 'event') {
