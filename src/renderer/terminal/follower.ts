@@ -97,6 +97,8 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
   let isAttached = false;
   /** An attachment is under way: events wait in `early` for its screen. */
   let isAttaching = false;
+  /** The core detached this view before its attachment was answered (it fell behind while the screen was taken). */
+  let isDetachedEarly = false;
   let lookTimer: ReturnType<typeof setTimeout> | undefined;
   let isDisposed = false;
   // Bumped by every attachment and every step aside: callbacks from before are ignored.
@@ -113,8 +115,10 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
       else if (isAttaching) early.push(event);
     },
     detached() {
-      // From before an attachment under way (or a step aside) is news to no one.
-      if (!isDisposed && isAttached) stepAside();
+      if (isDisposed) return;
+      if (isAttached) stepAside();
+      // The attachment under way was asked for after any older detachment: this one is about it.
+      else if (isAttaching) isDetachedEarly = true;
     },
     reattach: () => attach(),
     isFollowing: () => isAttached,
@@ -143,6 +147,11 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
     }
     show(attached.value);
     isAttached = true;
+    if (isDetachedEarly) {
+      // No output follows this screen: the core stopped sending it. Look instead.
+      stepAside();
+      return;
+    }
     const arrived = early;
     early = [];
     for (const event of arrived) take(event);
@@ -167,6 +176,7 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
     generation += 1;
     isAttached = false;
     isAttaching = false;
+    isDetachedEarly = false;
     early = [];
     clearTimeout(lookTimer);
     lookTimer = undefined;

@@ -5,6 +5,8 @@
 import headless from '@xterm/headless';
 import { describe, expect, test } from 'vitest';
 import type { Core } from '../../../src/main/core/index.ts';
+import type { Result } from '../../../src/shared/contract.ts';
+import type { TerminalAttachment } from '../../../src/shared/terminals.ts';
 import { createFollower, type FollowerSink, type TerminalFollower } from '../../../src/renderer/terminal/follower.ts';
 import { testCore } from '../../helpers/core.ts';
 import { attachViewer, newTerminal, screenText, sessionIn, shellEnv, until } from './viewer.ts';
@@ -161,5 +163,39 @@ describe('terminal follower', () => {
     await untilShown(view, /^after-2$/);
     expect(view.follower.isFollowing()).toBe(true);
     view.close();
+  });
+
+  test('a view the core detaches while its attachment is still being answered looks at the screen instead of waiting for output that will not come', async () => {
+    const terminal = new Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+    const attachment = { terminal: { id: 't' }, screen: 'hello', offset: 5, cols: 80, rows: 24 } as unknown as TerminalAttachment;
+    const calls: string[] = [];
+    let answerAttach: (answer: Result<TerminalAttachment>) => void = () => {};
+    const follower = createFollower(
+      slowSink(terminal),
+      {
+        attach: () => {
+          calls.push('attach');
+          return new Promise((resolve) => (answerAttach = resolve));
+        },
+        look: async () => {
+          calls.push('look');
+          return { ok: true, value: attachment };
+        },
+        detach: () => void calls.push('detach'),
+        ack: async () => ({ ok: true, value: { acknowledged: true, end: attachment.offset } }),
+      },
+      { flow: { floodLookMs: 1 } },
+    );
+    // The core fell behind this view while it took the screen: word of it comes before the answer.
+    follower.detached();
+    answerAttach({ ok: true, value: attachment });
+    expect(await until(() => calls.includes('look'))).toBe(true);
+    expect(follower.stepAsideCount()).toBe(1);
+    // The look shows no flood: the view attaches again, and follows.
+    expect(await until(() => calls.filter((call) => call === 'attach').length === 2)).toBe(true);
+    answerAttach({ ok: true, value: attachment });
+    expect(await until(() => follower.isFollowing())).toBe(true);
+    follower.dispose();
+    terminal.dispose();
   });
 });
