@@ -58,7 +58,10 @@ export interface FollowerApi {
 }
 
 export interface FollowerOptions {
-  /** After each attachment, at the core's size (the view fits itself after). */
+  /**
+   * After each attachment, at the core's size (the view fits itself after); after a look at the
+   * screen only when it changed the view's size (a glance during a flood leaves it as it was).
+   */
   readonly onAttached?: (attachment: TerminalAttachment) => void;
   readonly onError?: (error: BooError) => void;
   readonly flow?: Partial<FollowerFlow>;
@@ -167,7 +170,7 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
       return;
     }
     const isFlooding = looked.value.offset - received > flow.floodLag;
-    show(looked.value);
+    show(looked.value, { isLook: true });
     if (isFlooding) lookTimer = setTimeout(() => void look(), flow.floodLookMs);
     else void attach();
   }
@@ -184,17 +187,19 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
     return generation;
   }
 
-  function show(attachment: TerminalAttachment): void {
+  function show(attachment: TerminalAttachment, { isLook = false } = {}): void {
     const { screen, offset, cols, rows } = attachment;
     received = offset;
     handed = offset;
     parsed = offset;
     acknowledged = offset;
     // The screen was serialized at the core's size: written at that size, then fitted, it reflows as xterm would have.
-    if (cols !== sink.cols || rows !== sink.rows) sink.resize(cols, rows);
+    const isResized = cols !== sink.cols || rows !== sink.rows;
+    if (isResized) sink.resize(cols, rows);
     // What the terminal had not parsed yet of the old stream is parsed first, then wiped by the reset.
     sink.write(fullReset + screen);
-    options.onAttached?.(attachment);
+    // Fitting measures the page (a forced layout): not for every glance of a flood.
+    if (!isLook || isResized) options.onAttached?.(attachment);
   }
 
   function take(event: TerminalOutputEvent): void {

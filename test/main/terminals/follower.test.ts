@@ -198,4 +198,33 @@ describe('terminal follower', () => {
     follower.dispose();
     terminal.dispose();
   });
+
+  test('a glance at the screen during a flood makes the view fit itself again only when it changed the view\'s size', async () => {
+    const terminal = new Terminal({ cols: 80, rows: 24, allowProposedApi: true });
+    const screen = (offset: number, cols: number, rows: number) => ({ terminal: { id: 't' }, screen: 'flooding', offset, cols, rows }) as unknown as TerminalAttachment;
+    let looked = 0;
+    const fitted: string[] = [];
+    const follower = createFollower(
+      slowSink(terminal),
+      {
+        attach: async () => ({ ok: true, value: screen(5, 80, 24) }),
+        // Each look far past the last: the flood goes on, and the view keeps looking.
+        look: async () => {
+          looked += 1;
+          return { ok: true, value: looked <= 2 ? screen(looked * 1_000_000, 80, 24) : screen(looked * 1_000_000, 100, 30) };
+        },
+        detach: () => undefined,
+        ack: async () => ({ ok: true, value: { acknowledged: true, end: 5 } }),
+      },
+      { flow: { floodLookMs: 1 }, onAttached: ({ cols, rows }) => void fitted.push(`${cols}x${rows}`) },
+    );
+    expect(await until(() => follower.isFollowing())).toBe(true);
+    expect(fitted).toEqual(['80x24']);
+    follower.detached();
+    expect(await until(() => looked >= 4)).toBe(true);
+    // Two glances at the same size made no fit; the one that resized the view did, the next did not.
+    expect(fitted).toEqual(['80x24', '100x30']);
+    follower.dispose();
+    terminal.dispose();
+  });
 });
