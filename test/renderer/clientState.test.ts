@@ -134,7 +134,7 @@ describe('the window state', () => {
     ]);
     expect(state.answered[answerKey('t1', 'edit-1')]).toMatchObject({ turnId: 't1', answer: 'Allow once', isAllowed: true });
     expect(state.answered[answerKey('t2', 'edit-1')]).toMatchObject({ turnId: 't2', answer: 'not answered: the turn was stopped', isAllowed: false });
-    expect(state.permissionTurns).toEqual({});
+    expect(state.permissions).toEqual({});
   });
 
   test('terminals are upserted by their record events and dropped when removed', () => {

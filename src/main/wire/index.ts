@@ -258,6 +258,7 @@ export function createWireSession(
 export interface OutputInterest {
   /** Looks at a request going through the connection (before it is answered). */
   note(method: unknown, args: unknown): void;
+  /** Whether the connection gets this event; word that the core detached one of its views also forgets that view. */
   wants(event: TransientEvent): boolean;
   clear(): void;
 }

@@ -22,6 +22,11 @@ export interface ChatMeta {
   readonly draft: string;
 }
 
+/** A permission request waiting for an answer, with the turn it came from (its chat's running turn when it was asked). */
+export interface PendingPermission extends PermissionRequest {
+  readonly turnId: string | null;
+}
+
 /** What became of a permission request: shown as a one-line record on its tool call. */
 export interface AnsweredPermission {
   readonly chatId: string;
@@ -47,9 +52,7 @@ export interface ClientState {
   /** Queued turns per chat, in order. */
   readonly queues: Readonly<Record<string, readonly Turn[]>>;
   readonly changes: Readonly<Record<string, ChangeSetSummary>>;
-  readonly permissions: Readonly<Record<string, PermissionRequest>>;
-  /** The turn each pending permission request came from (its chat's running turn when it was asked). */
-  readonly permissionTurns: Readonly<Record<string, string | null>>;
+  readonly permissions: Readonly<Record<string, PendingPermission>>;
   /** Permission requests answered while this window watched, by `answerKey` of the turn and tool call they were about. */
   readonly answered: Readonly<Record<string, AnsweredPermission>>;
   /** By `chatId/agentId`. */
@@ -78,7 +81,6 @@ export const initialClientState: ClientState = {
   queues: {},
   changes: {},
   permissions: {},
-  permissionTurns: {},
   answered: {},
   processes: {},
   transcripts: {},
@@ -194,8 +196,10 @@ function fromSnapshot(state: ClientState, snapshot: WorkspaceSnapshot): ClientSt
     chats: byId(snapshot.chats, (chat) => chat.id),
     activity: byId(snapshot.activity, (activity) => activity.chatId),
     changes: Object.fromEntries(snapshot.changes.map((entry) => [entry.sessionId, entry.summary])),
-    permissions: byId(snapshot.permissions, (request) => request.id),
-    permissionTurns: Object.fromEntries(snapshot.permissions.map((request) => [request.id, snapshot.activity.find((activity) => activity.chatId === request.chatId)?.running?.id ?? null])),
+    permissions: byId(
+      snapshot.permissions.map((request) => ({ ...request, turnId: snapshot.activity.find((activity) => activity.chatId === request.chatId)?.running?.id ?? null })),
+      (request) => request.id,
+    ),
     processes: byId(snapshot.processes, processKey),
     terminals: byId(snapshot.terminals, (terminal) => terminal.id),
     // Open transcripts and layouts are read again by their views after a resync.
@@ -228,19 +232,16 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
     case 'agent.permission.requested':
       return {
         ...state,
-        permissions: { ...state.permissions, [event.request.id]: event.request },
-        permissionTurns: { ...state.permissionTurns, [event.request.id]: activityOf(state, event.request.chatId).running?.id ?? null },
+        permissions: { ...state.permissions, [event.request.id]: { ...event.request, turnId: activityOf(state, event.request.chatId).running?.id ?? null } },
       };
     case 'agent.permission.resolved': {
       const request = state.permissions[event.requestId];
       const permissions = omitWhere(state.permissions, (candidate) => candidate.id === event.requestId);
-      const turnId = state.permissionTurns[event.requestId] ?? null;
-      const permissionTurns = Object.fromEntries(Object.entries(state.permissionTurns).filter(([id]) => id !== event.requestId));
-      if (!request?.toolCall) return { ...state, permissions, permissionTurns };
+      if (!request?.toolCall) return { ...state, permissions };
       const option = event.outcome.outcome === 'selected' ? request.options.find((candidate) => candidate.optionId === (event.outcome as { optionId: string }).optionId) : undefined;
       const answer = option ? option.name : event.outcome.outcome === 'cancelled' ? describeDismissal(event.outcome.reason) : 'answered';
-      const record: AnsweredPermission = { chatId: request.chatId, turnId, toolCallId: request.toolCall.id, answer, isAllowed: option?.kind.startsWith('allow') ?? false, at: event.at };
-      return { ...state, permissions, permissionTurns, answered: { ...state.answered, [answerKey(turnId, request.toolCall.id)]: record } };
+      const record: AnsweredPermission = { chatId: request.chatId, turnId: request.turnId, toolCallId: request.toolCall.id, answer, isAllowed: option?.kind.startsWith('allow') ?? false, at: event.at };
+      return { ...state, permissions, answered: { ...state.answered, [answerKey(request.turnId, request.toolCall.id)]: record } };
     }
     case 'workspace.session.changed':
       return { ...state, sessions: { ...state.sessions, [event.session.id]: event.session } };

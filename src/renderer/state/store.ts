@@ -108,7 +108,7 @@ export interface AppStore {
   closeTab(sessionId: string, tabId: string, confirm?: boolean): Promise<void>;
   /** A terminal's output, for its views; returns the unsubscribe. */
   /** A terminal's output, and word that the core detached one of its views. */
-  onTerminalOutput(terminalId: string, listener: (event: TransientEvent) => void): () => void;
+  onTerminalEvents(terminalId: string, listener: (event: TransientEvent) => void): () => void;
   /** Called each time the event stream is (re)established: output may have been missed, views attach again. */
   onStreamRestart(listener: () => void): () => void;
 
@@ -178,7 +178,7 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
   let backlog: SubscriptionMessage[] | undefined;
   let unsubscribeEvents: (() => void) | undefined;
   const chatUsers = new Map<string, number>();
-  const outputListeners = new Map<string, Set<(event: TransientEvent) => void>>();
+  const terminalListeners = new Map<string, Set<(event: TransientEvent) => void>>();
   const restartListeners = new Set<() => void>();
   const pendingSaves = new Map<string, { layout: LayoutEnvelope; timer: ReturnType<typeof setTimeout> | undefined }>();
 
@@ -217,7 +217,7 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     // Terminal output goes straight to its views: it is not part of the state, and a view
     // places it by its offset whatever arrived before.
     if (message.kind === 'transient') {
-      for (const listener of outputListeners.get(message.event.terminalId) ?? []) listener(message.event);
+      for (const listener of terminalListeners.get(message.event.terminalId) ?? []) listener(message.event);
       return;
     }
     if (backlog) {
@@ -457,13 +457,13 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
       }
       store.changeLayout(sessionId, { type: 'close', tabId });
     },
-    onTerminalOutput(terminalId, listener) {
-      const listeners = outputListeners.get(terminalId) ?? new Set();
+    onTerminalEvents(terminalId, listener) {
+      const listeners = terminalListeners.get(terminalId) ?? new Set();
       listeners.add(listener);
-      outputListeners.set(terminalId, listeners);
+      terminalListeners.set(terminalId, listeners);
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0) outputListeners.delete(terminalId);
+        if (listeners.size === 0) terminalListeners.delete(terminalId);
       };
     },
     onStreamRestart(listener) {

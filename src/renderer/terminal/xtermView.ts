@@ -100,7 +100,7 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
       onError: (error) => options.onError?.(error),
     },
   );
-  const stopOutput = store.onTerminalOutput(terminalId, (event) => {
+  const stopOutput = store.onTerminalEvents(terminalId, (event) => {
     if (event.type === 'terminal.output.appended') follower.take(event);
     else if (event.viewerId === viewerId) follower.detached();
   });

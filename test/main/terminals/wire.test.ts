@@ -18,6 +18,18 @@ function detachedOf(live: Live): { terminalId: string; viewerId: string }[] {
   return live.filter((message) => message.kind === 'transient' && (message.event as { type: string }).type === 'terminal.viewer.detached').map((message) => message.event as { terminalId: string; viewerId: string });
 }
 
+/** A core behind `serve`, one subscribed connection, and a terminal it created. */
+async function wiredTerminal() {
+  const core = testCore({ env: shellEnv() });
+  const { server } = await testServer(core);
+  const { sessionId } = await sessionIn(core);
+  const client = await connectWire(server);
+  expect(await client.request('events.subscribe', { afterSeq: 0 })).toMatchObject({ ok: true });
+  const created = await client.request('terminals.create', { sessionId, cols: 80, rows: 24 });
+  if (!created.ok) throw new Error(created.error.message);
+  return { core, client, terminalId: (created.value as { id: string }).id };
+}
+
 describe('terminal output over the wire', () => {
   test('output goes only to the connections that attached the terminal, until they detach', async () => {
     const core = testCore({ env: shellEnv() });
@@ -45,14 +57,7 @@ describe('terminal output over the wire', () => {
   });
 
   test('a flooding terminal keeps a window that acknowledges slowly far inside its outbound budget', { timeout: 60_000 }, async () => {
-    const core = testCore({ env: shellEnv() });
-    const { server } = await testServer(core);
-    const { sessionId } = await sessionIn(core);
-    const client = await connectWire(server);
-    expect(await client.request('events.subscribe', { afterSeq: 0 })).toMatchObject({ ok: true });
-    const created = await client.request('terminals.create', { sessionId, cols: 80, rows: 24 });
-    if (!created.ok) throw new Error(created.error.message);
-    const terminalId = (created.value as { id: string }).id;
+    const { core, client, terminalId } = await wiredTerminal();
     const attached = await client.request('terminals.attach', { terminalId, viewerId: 'view-1' });
     if (!attached.ok) throw new Error(attached.error.message);
     let received = (attached.value as { offset: number }).offset;
@@ -89,14 +94,7 @@ describe('terminal output over the wire', () => {
   });
 
   test('a view that asked to be detached rather than hold the shell back is detached when it falls that far behind: told at once, long before the shell would wait for it, while another view on its connection goes on', { timeout: 60_000 }, async () => {
-    const core = testCore({ env: shellEnv() });
-    const { server } = await testServer(core);
-    const { sessionId } = await sessionIn(core);
-    const client = await connectWire(server);
-    expect(await client.request('events.subscribe', { afterSeq: 0 })).toMatchObject({ ok: true });
-    const created = await client.request('terminals.create', { sessionId, cols: 80, rows: 24 });
-    if (!created.ok) throw new Error(created.error.message);
-    const terminalId = (created.value as { id: string }).id;
+    const { client, terminalId } = await wiredTerminal();
     // A second view on the same connection that never asked to be detached, and keeps up.
     expect(await client.request('terminals.attach', { terminalId, viewerId: 'keeps-up' })).toMatchObject({ ok: true });
     const detachBeyond = 256 * 1024;
