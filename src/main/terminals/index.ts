@@ -40,10 +40,10 @@ export const terminalFlow = {
    * Unacknowledged output past which the shell is paused. VS Code pauses at 100k characters;
    * our path is longer (a batch, a WebSocket, the page's frame loop before xterm parses), and
    * a full pty (~15–20 MB/s here) needs about 30 ms of output in flight to never wait on an ack.
-   * A tab attaches with `detachBeyond` (its flood lag, a quarter of this) and is detached there
+   * A tab attaches with `detachBeyond` (its flood lag, half of this) and is detached there
    * instead; this holds a client that wants every unit.
    */
-  highWatermark: 1024 * 1024,
+  highWatermark: 512 * 1024,
   /** Below this the shell resumes; well above zero, so that the pipe never runs dry while the ack travels. */
   lowWatermark: 128 * 1024,
   /**

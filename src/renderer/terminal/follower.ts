@@ -28,7 +28,7 @@ export const followerFlow = {
   maxSlice: 16 * 1024,
   /**
    * This far behind the stream's end (in what arrived, or when an acknowledgement is answered),
-   * the view steps aside: well below the core's high watermark (1M units), where the shell
+   * the view steps aside: well below the core's high watermark (512k units), where the shell
    * would start waiting for it.
    */
   floodLag: 256 * 1024,
