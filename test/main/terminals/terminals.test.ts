@@ -231,7 +231,8 @@ describe('terminals', () => {
     const viewer = await attachViewer(core, terminalId, { keepText: true });
     await type(core, terminalId, 'sleep 1001 & sleep 1002\r');
     const shell = shellPid(core, terminalId);
-    expect(await until(() => sessionMembers(shell).length === 3)).toBe(true);
+    // Forked is not enough: until exec, the foreground job still calls itself bash.
+    expect(await until(() => sessionMembers(shell).length === 3 && core.terminals.foregroundPrograms(sessionId).includes('sleep'))).toBe(true);
 
     const refused = await core.api.call('sessions.archive', { sessionId });
     expect(refused).toMatchObject({ ok: false, error: { kind: 'busy', message: expect.stringContaining('sleep') } });
@@ -250,7 +251,7 @@ describe('terminals', () => {
     const viewer = await attachViewer(core, terminalId, { keepText: true });
     await type(core, terminalId, 'sleep 1003\r');
     const shell = shellPid(core, terminalId);
-    expect(await until(() => sessionMembers(shell).length === 2)).toBe(true);
+    expect(await until(() => sessionMembers(shell).length === 2 && core.terminals.foregroundPrograms(sessionId).includes('sleep'))).toBe(true);
     expect(await core.api.call('terminals.close', { terminalId })).toMatchObject({ ok: false, error: { kind: 'busy', message: expect.stringContaining('sleep') } });
     expect(await core.api.call('terminals.close', { terminalId, confirm: true })).toEqual({ ok: true, value: { closed: true } });
     expect(sessionMembers(shell)).toEqual([]);
