@@ -81,7 +81,18 @@ export interface ScreenOptions {
   readonly offset?: number;
   /** Parse every byte as it comes (for comparison). */
   readonly isHoldingOff?: boolean;
+  /** Ends each hold; a screen made in this process only (a function does not cross to a worker). */
+  readonly holdTimer?: HoldTimer;
 }
+
+/** Calls `release` when a hold is over, unless the function it returns is called first. */
+export type HoldTimer = (release: () => void) => () => void;
+
+const holdForHoldTime: HoldTimer = (release) => {
+  const timer = setTimeout(release, screenHold.holdMs);
+  timer.unref?.();
+  return () => clearTimeout(timer);
+};
 
 export function createScreen(options: ScreenOptions): Screen {
   const terminal = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback, allowProposedApi: true });
@@ -95,7 +106,8 @@ export function createScreen(options: ScreenOptions): Screen {
   // Written but not handed to xterm yet: held back, to be parsed or skipped.
   let held: Piece[] = [];
   let heldStreamLength = 0;
-  let holdTimer: ReturnType<typeof setTimeout> | undefined;
+  const holdTimer = options.holdTimer ?? holdForHoldTime;
+  let cancelHold: (() => void) | undefined;
   // A release under way, waiting for xterm to parse before it looks at what to skip.
   let isReleasing = false;
   // Parsed snapshots waiting: while any does, nothing is skipped, so that what it waits for leaves the exact screen.
@@ -125,8 +137,8 @@ export function createScreen(options: ScreenOptions): Screen {
    * `isWhole`: everything, now, nothing skipped from here on.
    */
   function release(isWhole = false): void {
-    clearTimeout(holdTimer);
-    holdTimer = undefined;
+    cancelHold?.();
+    cancelHold = undefined;
     isReleasing = true;
     carryOnReleasing(isWhole);
   }
@@ -220,13 +232,19 @@ export function createScreen(options: ScreenOptions): Screen {
   }
 
   /**
-   * Parses everything written so far. One skip first, if xterm has nothing left to parse: what
-   * follows the skipped text (the line feeds that push it out) is then all parsed before the
-   * promise resolves, and nothing is skipped meanwhile, so the screen is exact when it does.
+   * Parses everything written so far. One skip first, once xterm has parsed what it was handed
+   * (the state the held text would meet): what follows the skipped text (the line feeds that
+   * push it out) is then all parsed before the promise resolves, and nothing is skipped
+   * meanwhile, so the screen is exact when it does.
    */
-  function exactParse(): Promise<void> {
-    if (exactWaiters === 1) skipPushedOut();
+  async function exactParse(): Promise<void> {
+    if (exactWaiters === 1 && unparsed.length > 0) await parsedSoFar();
+    if (exactWaiters === 1 && !isDisposed) skipPushedOut();
     release(true);
+    await parsedSoFar();
+  }
+
+  function parsedSoFar(): Promise<void> {
     return new Promise((resolve) => terminal.write('', resolve));
   }
 
@@ -249,7 +267,7 @@ export function createScreen(options: ScreenOptions): Screen {
       heldStreamLength += piece.streamLength;
       if (isReleasing) return; // the release under way takes it
       if (heldStreamLength >= screenHold.maxHeldChars) release();
-      else holdTimer ??= unrefed(setTimeout(() => release(), screenHold.holdMs));
+      else cancelHold ??= holdTimer(() => release());
     },
     writtenOffset: () => written,
     parsedOffset: () => written - unparsedStreamLength,
@@ -292,7 +310,7 @@ export function createScreen(options: ScreenOptions): Screen {
     dispose() {
       if (isDisposed) return;
       isDisposed = true;
-      clearTimeout(holdTimer);
+      cancelHold?.();
       held = [];
       parsedListeners.length = 0;
       terminal.dispose();
@@ -339,9 +357,4 @@ function isScrollingWholeScreen(terminal: InstanceType<typeof Terminal>): boolea
   if (terminal.buffer.active.type !== 'normal') return false;
   const buffer = (terminal as unknown as { _core?: { buffer?: { scrollTop?: unknown; scrollBottom?: unknown } } })._core?.buffer;
   return buffer?.scrollTop === 0 && buffer.scrollBottom === terminal.rows - 1;
-}
-
-function unrefed<T extends ReturnType<typeof setTimeout>>(timer: T): T {
-  timer.unref?.();
-  return timer;
 }

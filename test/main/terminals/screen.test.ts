@@ -2,7 +2,7 @@
 // push out of the scrollback. Each test feeds the same output to a screen that parses every byte
 // and compares what both show: the skipping must never be visible.
 import { afterEach, describe, expect, test } from 'vitest';
-import { createScreen, screenHold, type Screen } from '../../../src/main/terminals/screen.ts';
+import { createScreen, type HoldTimer, type Screen } from '../../../src/main/terminals/screen.ts';
 
 const size = { cols: 80, rows: 24, scrollback: 200 };
 const opened: Screen[] = [];
@@ -11,8 +11,31 @@ afterEach(() => {
   for (const screen of opened.splice(0)) screen.dispose();
 });
 
-function pair(): { skipping: Screen; reference: Screen; write(data: string): void } {
-  const skipping = createScreen(size);
+/**
+ * A hold that ends only when the test says so: what is skipped then depends on the output alone,
+ * never on how fast the machine runs the test. Held output is still released when it grows past
+ * its bound and when a snapshot is asked for.
+ */
+function heldUntilEnded(): { holdTimer: HoldTimer; endHold(): void; isHolding(): boolean } {
+  let pending: (() => void) | undefined;
+  return {
+    holdTimer(release) {
+      pending = release;
+      return () => {
+        if (pending === release) pending = undefined;
+      };
+    },
+    endHold() {
+      const release = pending;
+      pending = undefined;
+      release?.();
+    },
+    isHolding: () => pending !== undefined,
+  };
+}
+
+function pair(holdTimer?: HoldTimer): { skipping: Screen; reference: Screen; write(data: string): void } {
+  const skipping = createScreen({ ...size, holdTimer });
   const reference = createScreen({ ...size, isHoldingOff: true });
   opened.push(skipping, reference);
   return {
@@ -52,7 +75,7 @@ function random(seed: number): (below: number) => number {
 
 describe('the core screen', () => {
   test('a flood of plain lines is mostly skipped, and its snapshots show what parsing every byte shows', async () => {
-    const both = pair();
+    const both = pair(heldUntilEnded().holdTimer);
     both.write('\x1b[31mred prompt\x1b[0m $ seq 1 200000\r\n');
     // As a pty delivers them: a few pieces per turn of the event loop, parsing in between.
     for (const [index, piece] of lines(1, 200_000).entries()) {
@@ -75,17 +98,26 @@ describe('the core screen', () => {
     expect(both.reference.stats().skippedChars).toBe(0);
   });
 
-  test('held output is parsed within the hold time without anyone asking, and counts as taken in at once', async () => {
-    const screen = createScreen(size);
+  test('held output is parsed when its hold ends without anyone asking, and counts as taken in at once', async () => {
+    const hold = heldUntilEnded();
+    const screen = createScreen({ ...size, holdTimer: hold.holdTimer });
     opened.push(screen);
     const parsed: number[] = [];
     screen.onParsed(() => parsed.push(screen.parsedOffset()));
     screen.write('hello\r\n');
     expect(screen.parsedOffset()).toBe(7);
     expect(screen.stats().parsedChars).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, screenHold.holdMs * 4));
+    expect(hold.isHolding()).toBe(true);
+    hold.endHold();
+    await expect.poll(() => parsed, { timeout: 5000 }).toContain(7);
     expect(screen.stats().parsedChars).toBe(7);
-    expect(parsed).toContain(7);
+
+    // The hold a screen has by default ends by itself.
+    const timed = createScreen(size);
+    opened.push(timed);
+    timed.write('hello\r\n');
+    expect(timed.stats().parsedChars).toBe(0);
+    await expect.poll(() => timed.stats().parsedChars, { timeout: 5000 }).toBe(7);
   });
 
   test('nothing is skipped under a scroll region or on the alternate screen, where line feeds leave lines in place', async () => {
@@ -103,7 +135,8 @@ describe('the core screen', () => {
     let seedsThatSkipped = 0;
     for (let seed = 1; seed <= 16; seed += 1) {
       const next = random(seed);
-      const both = pair();
+      const hold = heldUntilEnded();
+      const both = pair(hold.holdTimer);
       let line = 0;
       for (let step = 0; step < 120; step += 1) {
         switch (next(12)) {
@@ -136,7 +169,8 @@ describe('the core screen', () => {
             both.write(`no newline at the end ${step}`);
             break;
           case 10:
-            await new Promise((resolve) => setTimeout(resolve, next(2) * screenHold.holdMs));
+            hold.endHold();
+            if (next(2) === 0) await new Promise((resolve) => setImmediate(resolve));
             break;
           default: {
             const isViewportOnly = next(3) === 0;
