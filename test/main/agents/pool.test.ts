@@ -30,6 +30,25 @@ describe('agent pool with the scripted ACP agent', () => {
     expect(core.agents.pool.list()[0]?.rssBytes).toBeGreaterThan(0);
   });
 
+  test('a turn whose agent is silent is announced busy before its first update, on every turn of a warm process, and a turn that ended is never announced busy afterwards', async () => {
+    const core = testCore();
+    await addScriptedAgent(core, { rules: [{ match: 'silent', steps: [{ type: 'wait', ms: 300 }, { type: 'echo' }] }], default: { steps: [{ type: 'echo' }] } });
+    const cwd = tempDir();
+    const stateNow = () => core.agents.pool.list()[0]?.state;
+    await runTurn(core, { chatId: 'c', cwd, text: 'warm up' });
+    for (const text of ['silent one', 'silent two', 'silent three']) {
+      const statesAtFirstUpdate: (string | undefined)[] = [];
+      const run = await runTurn(core, { chatId: 'c', cwd, text, onEvent: () => statesAtFirstUpdate.length === 0 && statesAtFirstUpdate.push(stateNow()) });
+      expect(run.text).toBe(text);
+      expect(statesAtFirstUpdate).toEqual(['busy']);
+      expect(stateNow()).toBe('idle');
+    }
+    // A quick turn ends long before the agent would count as silent: nothing marks it busy later.
+    for (let turn = 0; turn < 5; turn += 1) await runTurn(core, { chatId: 'c', cwd, text: `quick ${turn}` });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stateNow()).toBe('idle');
+  });
+
   test('events of every kind are normalized, and tool call updates are merged', async () => {
     const core = testCore();
     await addScriptedAgent(core, {

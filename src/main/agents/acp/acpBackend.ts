@@ -4,7 +4,6 @@
 // still starting ends at once and the half-started process group is killed; one stopped while
 // its mode or model is being set never sends its prompt; one stopped while the agent answers
 // gets `session/cancel`, and the process is stopped only if the agent ignores that.
-import { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as acp from '@agentclientprotocol/sdk/unstable';
 import type { AgentEvent, PermissionOption, SessionOrigin } from '../../../shared/agents.ts';
@@ -18,6 +17,7 @@ import type { PermissionBroker } from '../permissions/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
 import { launchAgentProcess, type AgentProcess } from './agentProcess.ts';
 import { createClientApp } from './clientHandlers.ts';
+import { pipeReader, pipeWriter } from './stdio.ts';
 import { errorText } from './errors.ts';
 import { handshake, type Handshake } from './handshake.ts';
 import { createUpdateMapper, toConfigOption, type UpdateMapper } from './mapUpdate.ts';
@@ -82,6 +82,8 @@ interface Live {
   readonly process: AgentProcess;
   readonly connection: acp.ClientConnection;
   readonly owner: DisposableStore;
+  /** Announces a silent turn busy (see watchForSilence); made at the first prompt. */
+  silenceTimer?: ReturnType<typeof setTimeout>;
 }
 
 interface RunningTurn {
@@ -93,7 +95,6 @@ interface RunningTurn {
   /** Until the prompt is sent, a stop needs no session/cancel: the prompt is simply never sent. */
   isPromptSent: boolean;
   isBusyAnnounced: boolean;
-  stopBusyTimer: () => void;
   stopCancelTimer: () => void;
 }
 
@@ -173,11 +174,7 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
   }
 
   function connect(agent: AgentProcess, owner: DisposableStore): acp.ClientConnection {
-    const stream = acp.ndJsonStream(
-      Writable.toWeb(agent.stdin) as WritableStream<Uint8Array>,
-      Readable.toWeb(agent.stdout) as ReadableStream<Uint8Array>,
-      { maxMessageBytes: acpLimits.maxMessageBytes },
-    );
+    const stream = acp.ndJsonStream(pipeWriter(agent.stdin), pipeReader(agent.stdout), { maxMessageBytes: acpLimits.maxMessageBytes });
     const terminals = createTerminalHost({
       root: options.cwd,
       env: spec.env,
@@ -247,7 +244,6 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       isCancelRequested: false,
       isPromptSent: false,
       isBusyAnnounced: false,
-      stopBusyTimer: () => undefined,
       stopCancelTimer: () => undefined,
     };
     turn = running;
@@ -274,9 +270,7 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
           ),
         ],
       });
-      const busyTimer = setTimeout(() => announceBusy(running), timings.busyAnnounceMs);
-      busyTimer.unref();
-      running.stopBusyTimer = () => clearTimeout(busyTimer);
+      watchForSilence(current);
       if (between.size > 0) {
         for (const event of between.values()) onEvent(event);
         between.clear();
@@ -321,7 +315,6 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
       });
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      running.stopBusyTimer();
       running.stopCancelTimer();
       turn = undefined;
       running.abort.abort(turnEnded);
@@ -414,8 +407,26 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
   function announceBusy(running: RunningTurn): void {
     if (running.isBusyAnnounced || turn !== running) return;
     running.isBusyAnnounced = true;
-    running.stopBusyTimer();
     base.setState('busy');
+  }
+
+  /**
+   * Announces the turn busy if its agent stays silent for a while after the prompt. One timer
+   * per process, re-armed at each prompt rather than made anew: it is on every warm turn's path.
+   */
+  function watchForSilence(current: Live): void {
+    if (current.silenceTimer) {
+      current.silenceTimer.refresh();
+      return;
+    }
+    const timer = setTimeout(() => {
+      const running = turn;
+      // Re-armed when the prompt went out: a turn whose prompt is not sent yet is not silent.
+      if (running?.isPromptSent && live === current) announceBusy(running);
+    }, timings.busyAnnounceMs);
+    timer.unref();
+    current.silenceTimer = timer;
+    current.owner.add(() => clearTimeout(timer));
   }
 
   async function requestPermission(params: acp.RequestPermissionRequest): Promise<acp.RequestPermissionResponse> {

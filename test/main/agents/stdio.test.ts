@@ -1,0 +1,82 @@
+// The agent's stdio as web streams: every byte through in order, a full pipe makes the writer
+// wait, a reader that falls behind pauses the pipe, and an end or an error reaches the other side.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough, Writable } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import { pipeReader, pipeWriter } from '../../../src/main/agents/acp/stdio.ts';
+
+describe('agent stdio streams', () => {
+  test('8 MB written to cat and read back arrive whole and in order', async () => {
+    const cat = spawn('cat', [], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const writer = pipeWriter(cat.stdin).getWriter();
+    const reader = pipeReader(cat.stdout).getReader();
+    const sent = createHash('sha256');
+    const received = createHash('sha256');
+    let receivedBytes = 0;
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        received.update(value);
+        receivedBytes += value.byteLength;
+      }
+    })();
+    for (let index = 0; index < 128; index += 1) {
+      const chunk = randomBytes(64 * 1024);
+      sent.update(chunk);
+      await writer.write(chunk);
+    }
+    await writer.close();
+    await reading;
+    expect(receivedBytes).toBe(8 * 1024 * 1024);
+    expect(received.digest('hex')).toBe(sent.digest('hex'));
+  });
+
+  test('a write to a full pipe waits until it drains, and a write to a closed pipe fails', async () => {
+    const taken: Buffer[] = [];
+    const pending: (() => void)[] = [];
+    const pipe = new Writable({
+      highWaterMark: 4,
+      write(chunk: Buffer, _encoding, callback) {
+        taken.push(chunk);
+        pending.push(() => callback());
+      },
+    });
+    const writer = pipeWriter(pipe).getWriter();
+    let isFirstDone = false;
+    const first = writer.write(Buffer.from('hello')).then(() => (isFirstDone = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(taken.map(String)).toEqual(['hello']);
+    expect(isFirstDone).toBe(false);
+    pending.shift()?.();
+    await first;
+    expect(isFirstDone).toBe(true);
+    pipe.destroy();
+    await expect(writer.write(Buffer.from('late'))).rejects.toThrow(/closed/);
+  });
+
+  test('a reader that falls behind pauses the pipe until it reads again; the end and errors reach it', async () => {
+    const pipe = new PassThrough();
+    const reader = pipeReader(pipe).getReader();
+    for (let index = 0; index < 20; index += 1) pipe.write(`chunk ${index};`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pipe.isPaused()).toBe(true);
+    let text = '';
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value } = await reader.read();
+      text += decoder.decode(value);
+      if (text.endsWith('chunk 19;')) break;
+    }
+    expect(text).toBe(Array.from({ length: 20 }, (_, index) => `chunk ${index};`).join(''));
+    pipe.end('last');
+    expect(decoder.decode((await reader.read()).value)).toBe('last');
+    expect((await reader.read()).done).toBe(true);
+
+    const failing = new PassThrough();
+    const failingReader = pipeReader(failing).getReader();
+    failing.destroy(new Error('the agent went away'));
+    await expect(failingReader.read()).rejects.toThrow('the agent went away');
+  });
+});
