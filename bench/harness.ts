@@ -24,6 +24,16 @@ export function row(name: string, value: number, unit: string, baseline: number 
   return { name, value: round(value), unit, baseline: baseline === null ? null : round(baseline), ratio: ratio === null ? null : round(ratio), goal, met: isMet(value, unit, ratio, goal) };
 }
 
+/**
+ * A ratio row from measurements taken in pairs (one of each side, a moment apart): the ratio is
+ * the median of the pairs' ratios, so load that comes and goes weighs on both sides of each.
+ */
+export function pairedRow(name: string, values: readonly number[], baselines: readonly number[], unit: string, goal: string | null = null): BenchRow {
+  const ratios = values.map((value, index) => value / (baselines[index] ?? value));
+  const ratio = median(ratios);
+  return { name, value: round(median(values)), unit, baseline: round(median(baselines)), ratio: round(ratio), goal, met: isMet(median(values), unit, ratio, goal) };
+}
+
 /** A goal is a ratio (`<= 1.5`) or, with a unit, an absolute value (`< 300 ms`). */
 function isMet(value: number, unit: string, ratio: number | null, goal: string | null): boolean | null {
   if (goal === null) return null;

@@ -605,6 +605,7 @@ export function createCore(options: CoreOptions): Core {
       await turns.shutdown();
       await agents.shutdown();
       await terminals.shutdown();
+      await worktrees.close();
       store.close();
       lock.release();
     },

@@ -40,19 +40,21 @@ export function createCapture(context: WorktreeContext) {
 
     /** Captures the worktree after a turn, with its difference from the accepted tree, and points the snapshot ref at it. */
     async captureTurn(row: GitRow): Promise<TurnCapture> {
-      // Starting a process holds this one until the new one runs, which on a busy machine took
-      // as long as a small git command. fast-import and update-ref are started first, so they are
-      // running while `git add` works, and get their input on stdin once it exists.
+      // Starting a process holds this one for a few milliseconds. `git add` is started first, and
+      // fast-import and update-ref while it works, so that they are running when it ends and get
+      // their input on stdin once it exists.
+      const staging = stageWorktree(row);
+      staging.catch(() => undefined);
       const records = Promise.withResolvers<readonly RawEntry[]>();
       const writing = writeTree(row.root, row.accepted_tree, records.promise, row.session_id);
       const refUpdate = Promise.withResolvers<string>();
       const referencing = git(row.repo_root, ['update-ref', '--stdin'], { input: refUpdate.promise });
-      // Both are awaited below, but either may fail (its folder gone) while `git add` still runs:
+      // All three are awaited below, but any may fail (its folder gone) while another still runs:
       // marked handled now so that such a failure is this capture's error, not an unhandled one.
       writing.catch(() => undefined);
       referencing.catch(() => undefined);
       try {
-        await stageWorktree(row);
+        await staging;
         // One diff of the staged index against the accepted tree gives the change set, and its
         // raw records, which git prints before it starts on the patches, give the new tree:
         // written from them while the patches are still being made.

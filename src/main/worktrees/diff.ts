@@ -52,7 +52,9 @@ const absentMode = '000000';
 
 /** Files and hunks that turn tree `from` into tree `to`, with `context` lines around each change. */
 export async function diffTrees(repo: string, from: string, to: string, context: number): Promise<FileDiff[]> {
-  return parseDiff(await git(repo, ['diff-tree', '-r', '--no-commit-id', ...diffFlags(context), from, to], { encoding: 'latin1' }));
+  const reader = diffReader();
+  await git(repo, ['diff-tree', '-r', '--no-commit-id', ...diffFlags(context), from, to], { encoding: 'latin1', onStdout: reader.push });
+  return reader.end();
 }
 
 /**
@@ -63,42 +65,12 @@ export async function diffTrees(repo: string, from: string, to: string, context:
  * tree can be written from them while git is still making the patches.
  */
 export async function diffIndex(cwd: string, indexFile: string, from: string, context: number, onRaw?: (records: RawEntry[]) => void): Promise<FileDiff[]> {
-  const raw = onRaw === undefined ? undefined : rawSection(onRaw);
-  const output = await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile }, onStdout: raw?.push });
-  raw?.end();
-  return parseDiff(output);
+  const reader = diffReader(onRaw);
+  await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile }, onStdout: reader.push });
+  return reader.end();
 }
 
-/** Watches `-z --raw -p` output for the NUL that ends the raw records, and hands them over once. */
-function rawSection(onRaw: (records: RawEntry[]) => void): { push: (chunk: Buffer) => void; end: () => void } {
-  const chunks: Buffer[] = [];
-  let isDone = false;
-  let lastByte = -1;
-  const finish = (section: Buffer) => {
-    isDone = true;
-    onRaw(parseRaw(section.toString('latin1')));
-  };
-  return {
-    push(chunk) {
-      if (isDone) return;
-      // Raw records never hold an empty field, so the first pair of NULs (an empty record under
-      // -z) ends them. The pair can straddle two chunks.
-      const isStraddling = lastByte === 0 && chunk[0] === 0;
-      const pair = isStraddling ? 0 : chunk.indexOf('\0\0', 0, 'latin1');
-      if (pair < 0) {
-        chunks.push(chunk);
-        lastByte = chunk.at(-1) ?? lastByte;
-        return;
-      }
-      // Up to and with the NUL that ends the last record.
-      finish(Buffer.concat([...chunks, chunk.subarray(0, isStraddling ? 0 : pair + 1)]));
-    },
-    // No patches at all (nothing changed, or only what has no patch): the output was all records.
-    end() {
-      if (!isDone) finish(Buffer.concat(chunks));
-    },
-  };
-}
+const sectionStart = '\ndiff --git ';
 
 // One process prints both forms (`--raw -p`): the raw records, NUL-terminated, give the paths
 // with no quoting rule to undo; the patch gives the hunks. A second process per diff cost as
@@ -107,25 +79,90 @@ function diffFlags(context: number): string[] {
   return ['-M', '--no-ext-diff', '--no-textconv', '-z', '--raw', '-p', `--unified=${context.toString()}`];
 }
 
-/** Pairs each raw record of `output` (latin1, as git printed it) with its patch section. */
-function parseDiff(output: string): FileDiff[] {
-  // Raw records never hold an empty field, so the first empty one is the separator git prints
-  // (a NUL under -z) between the raw records and the patch.
-  const boundary = output.indexOf('\0\0');
-  const rawPart = boundary < 0 ? output : output.slice(0, boundary + 1);
-  const entries = parseRaw(Buffer.from(rawPart, 'latin1').toString('utf8'));
-  if (entries.length === 0) return [];
-  const sections = parsePatch(boundary < 0 ? '' : output.slice(boundary + 2));
-  const files: FileDiff[] = [];
-  let next = 0;
-  for (const entry of entries) {
-    const section = sections[next++];
-    if (!section) throw new Error(`git printed fewer patches than files (${sections.length.toString()} for ${entries.length.toString()}).`);
-    // git prints a type change (file ⇄ symlink) as a deletion followed by a creation.
-    if (entry.status === 'T') next += 1;
-    files.push(toFileDiff(entry, section));
+/**
+ * Reads `-z --raw -p` output as git prints it: the raw records, handed to `onRaw` as soon as
+ * they are complete, then the patch, each file's section parsed once the next one begins, so
+ * that the parsing is done while git still works on the files after it. `end` pairs each raw
+ * record with its patch section.
+ */
+export function diffReader(onRaw?: (records: RawEntry[]) => void): { push: (chunk: Buffer) => void; end: () => FileDiff[] } {
+  const rawChunks: Buffer[] = [];
+  // latin1, one character per byte; set once the raw records are complete.
+  let rawText: string | undefined;
+  let lastByte = -1;
+  const sections: StructuredPatch[] = [];
+  // Patch text not parsed yet: the start of one file's section, in the pieces it came in.
+  let unparsed: string[] = [];
+  // Its last few characters, to find a header that straddles two pieces.
+  let tail = '';
+
+  function finishRaw(raw: Buffer): void {
+    rawText = raw.toString('latin1');
+    onRaw?.(parseRaw(rawText));
   }
-  return files;
+
+  function pushPatch(text: string): void {
+    if (text === '') return;
+    // A line that starts with "diff --git " can only be a file's header (a patch line starts
+    // with ' ', '+', '-', '\' or '@'): everything before the last one is whole sections. Only
+    // the new text is searched, so a file's long section is not read again with every piece.
+    const searched = tail + text;
+    let cut = -1;
+    for (let at = searched.indexOf(sectionStart); at >= 0; at = searched.indexOf(sectionStart, at + 1)) cut = at;
+    if (cut < 0) {
+      unparsed.push(text);
+      tail = searched.slice(-(sectionStart.length - 1));
+      return;
+    }
+    const before = unparsed.join('');
+    const all = before + text;
+    // Just after the newline that ends the last whole section.
+    const end = before.length + (cut - tail.length) + 1;
+    for (const section of parsePatch(all.slice(0, end))) sections.push(section);
+    const rest = all.slice(end);
+    unparsed = [rest];
+    tail = rest.slice(-(sectionStart.length - 1));
+  }
+
+  return {
+    push(chunk) {
+      if (rawText !== undefined) {
+        pushPatch(chunk.toString('latin1'));
+        return;
+      }
+      // Raw records never hold an empty field, so the first pair of NULs (an empty record under
+      // -z) ends them: the first NUL ends the last record, the second comes before the patch.
+      // The pair can straddle two chunks.
+      const isStraddling = lastByte === 0 && chunk[0] === 0;
+      const pair = isStraddling ? -1 : chunk.indexOf('\0\0', 0, 'latin1');
+      if (!isStraddling && pair < 0) {
+        rawChunks.push(chunk);
+        lastByte = chunk.at(-1) ?? lastByte;
+        return;
+      }
+      const rawEnd = pair + 1;
+      finishRaw(Buffer.concat([...rawChunks, chunk.subarray(0, rawEnd)]));
+      pushPatch(chunk.subarray(rawEnd + 1).toString('latin1'));
+    },
+    end() {
+      // No patch at all (nothing changed, or only what has no patch): the output was all records.
+      if (rawText === undefined) finishRaw(Buffer.concat(rawChunks));
+      const entries = parseRaw(Buffer.from(rawText ?? '', 'latin1').toString('utf8'));
+      if (entries.length === 0) return [];
+      for (const section of parsePatch(unparsed.join(''))) sections.push(section);
+      unparsed = [];
+      const files: FileDiff[] = [];
+      let next = 0;
+      for (const entry of entries) {
+        const section = sections[next++];
+        if (!section) throw new Error(`git printed fewer patches than files (${sections.length.toString()} for ${entries.length.toString()}).`);
+        // git prints a type change (file ⇄ symlink) as a deletion followed by a creation.
+        if (entry.status === 'T') next += 1;
+        files.push(toFileDiff(entry, section));
+      }
+      return files;
+    },
+  };
 }
 
 /** Paths whose content or mode differs between two trees (renames not paired). */

@@ -16,6 +16,8 @@ export interface GitOptions {
   readonly encoding?: 'utf8' | 'latin1';
   /** Sees stdout as it arrives, for a caller that can start on the first part of the output early. */
   readonly onStdout?: (chunk: Buffer) => void;
+  /** Ends git (SIGTERM) when aborted; the command then rejects. */
+  readonly signal?: AbortSignal;
 }
 
 /** A git command that should not have failed; callers turn it into a 'git-failed' result. */
@@ -62,6 +64,7 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
       cwd,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      signal: options.signal,
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -70,10 +73,18 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
       options.onStdout?.(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.once('error', reject);
+    // Stopped by its signal, git is killed and the command rejects once git is gone ('close'),
+    // so that a caller waiting for it knows no git process of its own is left.
+    child.once('error', (error) => {
+      if (error.name !== 'AbortError') reject(error);
+    });
     // EPIPE when git exits before reading all of stdin (it refused the patch early): the exit code tells.
     child.stdin.on('error', () => {});
     child.once('close', (code) => {
+      if (options.signal?.aborted) {
+        reject(new Error(`git ${args.slice(0, 3).join(' ')} was stopped.`));
+        return;
+      }
       resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString(options.encoding ?? 'utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
     const input = options.input ?? '';

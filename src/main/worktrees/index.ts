@@ -20,6 +20,7 @@ import { createCapture } from './capture.ts';
 import { createChangeSets, summarize } from './changeSet.ts';
 import { createLocks, guard, needsDirectory, settleAll, type WorktreeContext } from './context.ts';
 import { createLifecycle } from './lifecycle.ts';
+import { createPackUpkeep } from './packs.ts';
 import { createPatching, type ChangeSelectionInput } from './patching.ts';
 import { checkSessionId, createProvisioner, type PrepareInput } from './provision.ts';
 import { createRecords, isGitRow, toWorkspace, type GitRow } from './records.ts';
@@ -58,6 +59,10 @@ export interface WorktreeService {
   diskUsage(): Promise<{ sessionId: string; bytes: number }[]>;
   /** Marks worktrees whose directory vanished and prunes git's records of them. */
   pruneVanished(): Promise<void>;
+  /** Resolves when no pack upkeep runs in the background (see packs.ts). */
+  packsIdle(): Promise<void>;
+  /** Stops the background pack upkeep; the sessions' own commands are the caller's to finish. */
+  close(): Promise<void>;
 }
 
 export interface WorktreeServiceDeps {
@@ -92,6 +97,7 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
   const provisioner = createProvisioner(context, capture);
   const patching = createPatching(context, changeSets);
   const lifecycle = createLifecycle(context, capture, changeSets);
+  const packs = createPackUpkeep({ log: deps.log });
 
   /** Runs `work` under the session's lock, a git failure turned into a 'git-failed' result. */
   function locked<T>(sessionId: string, work: () => Promise<Result<T>>): Promise<Result<T>> {
@@ -111,6 +117,7 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     // last record, apply or reject; recomputed only after a restart).
     const before = changeSets.pendingOf(row);
     const [captured, pending] = await settleAll(capture.captureTurn(row), before);
+    packs.afterWrite(row.repo_root);
     const next: GitRow = { ...row, snapshot_tree: captured.tree, turn_seq: mark.turnSeq };
     return ok(changeSets.commit(next, captured.files, { mark, before: pending.files }));
   }
@@ -138,5 +145,7 @@ export function createWorktreeService(deps: WorktreeServiceDeps): WorktreeServic
     reap: (options) => lifecycle.reap(options),
     diskUsage: () => lifecycle.diskUsage(),
     pruneVanished: () => lifecycle.pruneVanished(),
+    packsIdle: () => packs.idle(),
+    close: () => packs.close(),
   };
 }

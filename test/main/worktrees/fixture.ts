@@ -38,8 +38,8 @@ export function fixture(options: { files?: Record<string, string> } = {}): Fixtu
   const events: ChangesUpdatedEvent[] = [];
   const logs: string[] = [];
   let clock = Date.parse('2030-01-01T00:00:00.000Z');
-  const create = () =>
-    createWorktreeService({
+  const create = () => {
+    const service = createWorktreeService({
       store,
       unitOfWork,
       publish: (event) => events.push(event),
@@ -47,6 +47,10 @@ export function fixture(options: { files?: Record<string, string> } = {}): Fixtu
       log: (line) => logs.push(line),
       now: () => clock,
     });
+    // Its background upkeep of the repository ends with the test.
+    onTestFinished(() => service.close());
+    return service;
+  };
   return { service: create(), restarted: create, store, dataDir, project, events, logs, advance: (ms) => void (clock += ms) };
 }
 
