@@ -585,10 +585,16 @@ export const commands = {
     result: TerminalAttachmentSchema,
   },
   /**
-   * The terminal's visible screen now (no scrollback), without following it: what a view shows
-   * while it stands aside from a flood.
+   * The terminal's visible screen (no scrollback), without following it: what a view shows while
+   * it stands aside from a flood. With `quietMs`, the answer waits until the output has paused
+   * that long, or `atMostMs` (default 100) has passed, or the shell ended.
    */
-  'terminals.screen': { args: z.object({ terminalId: IdArg }).strict(), result: TerminalAttachmentSchema },
+  'terminals.screen': {
+    args: z
+      .object({ terminalId: IdArg, quietMs: z.number().int().min(1).max(1000).optional(), atMostMs: z.number().int().min(0).max(5000).optional() })
+      .strict(),
+    result: TerminalAttachmentSchema,
+  },
   'terminals.detach': { args: z.object({ terminalId: IdArg, viewerId: IdArg }).strict(), result: z.object({ detached: z.boolean() }) },
   /**
    * The view has parsed the output up to `offset`; the core pauses a terminal whose views fall

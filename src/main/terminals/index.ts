@@ -111,7 +111,8 @@ export interface TerminalService {
   /** `detachBeyond`: that far behind, the view is detached (`terminal.viewer.detached`) instead of holding the shell back. */
   attach(terminalId: string, viewerId: string, options?: { detachBeyond?: number | undefined }): Promise<Result<TerminalAttachment>>;
   /** The screen and the offset it covers, without following: the view does not hold the shell. */
-  screen(terminalId: string): Promise<Result<TerminalAttachment>>;
+  /** The visible screen; with `wait`, once the output has paused for `quietMs`, or after `atMostMs` at most. */
+  screen(terminalId: string, wait?: ScreenWait): Promise<Result<TerminalAttachment>>;
   detach(terminalId: string, viewerId: string): Result<{ detached: boolean }>;
   ack(terminalId: string, viewerId: string, offset: number): Result<{ acknowledged: boolean; end: number }>;
   input(terminalId: string, data: string): Result<{ written: boolean }>;
@@ -132,6 +133,11 @@ export interface TerminalService {
   readonly reapedAtStart: readonly number[];
   /** Saves every screen, ends every shell (left to show as restored after the next start). */
   shutdown(): Promise<void>;
+}
+
+export interface ScreenWait {
+  readonly quietMs: number;
+  readonly atMostMs: number;
 }
 
 interface Viewer {
@@ -155,6 +161,8 @@ interface Entry {
   pendingChars: number;
   batchTimer: NodeJS.Timeout | undefined;
   lastFlushAt: number;
+  /** When output last arrived (performance.now()). */
+  lastOutputAt: number;
   viewers: Map<string, Viewer>;
   isPaused: boolean;
   staleTimer: NodeJS.Timeout | undefined;
@@ -236,9 +244,10 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       return currentScreen(entry, { isViewportOnly: false });
     },
 
-    async screen(terminalId) {
+    async screen(terminalId, wait) {
       const entry = entries.get(terminalId);
       if (!entry) return fail('not-found', `No terminal with id ${terminalId}.`);
+      if (wait) await untilQuiet(entry, wait);
       flush(entry);
       return currentScreen(entry, { isViewportOnly: true });
     },
@@ -500,6 +509,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
 
   function append(entry: Entry, data: string): void {
     if (entry.isClosed || data.length === 0) return;
+    entry.lastOutputAt = performance.now();
     entry.pending.push(data);
     entry.pendingChars += data.length;
     if (entry.batchTimer) {
@@ -574,6 +584,27 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
    * of raw output to parse behind it; what arrives meanwhile reaches a view through the stream.
    * A glance (`isViewportOnly`) leaves out the scrollback, whose serializing grows with it.
    */
+  /**
+   * Resolves once the terminal's output has paused for `quietMs` (a flood ended, or paused), or
+   * after `atMostMs`, or when the terminal ends: a view standing aside from a flood asks with
+   * this, so it sees the end of the flood at once and the middle of it only now and then.
+   */
+  function untilQuiet(entry: Entry, { quietMs, atMostMs }: ScreenWait): Promise<void> {
+    const deadline = performance.now() + atMostMs;
+    return new Promise((resolve) => {
+      const check = () => {
+        const now = performance.now();
+        const quietFor = now - entry.lastOutputAt;
+        if (quietFor >= quietMs || now >= deadline || entry.isClosed || !entry.pty) {
+          resolve();
+          return;
+        }
+        setTimeout(check, Math.max(1, Math.min(quietMs - quietFor, deadline - now))).unref();
+      };
+      check();
+    });
+  }
+
   async function currentScreen(entry: Entry, { isViewportOnly }: { isViewportOnly: boolean }): Promise<Result<TerminalAttachment>> {
     const snapshot = entry.screen ? await entry.screen.snapshot({ whenParsed: true, isParsedOnly: true, isViewportOnly }) : { ...savedScreen(entry), offset: entry.offset };
     if (entry.isClosed) return fail('not-found', `No terminal with id ${entry.record.id}.`);
@@ -745,6 +776,7 @@ function newEntry(record: TerminalRecord, offset: number): Entry {
     pendingChars: 0,
     batchTimer: undefined,
     lastFlushAt: 0,
+    lastOutputAt: 0,
     viewers: new Map(),
     isPaused: false,
     staleTimer: undefined,

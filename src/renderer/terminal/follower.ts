@@ -32,8 +32,15 @@ export const followerFlow = {
    * would start waiting for it.
    */
   floodLag: 256 * 1024,
-  /** While a flood lasts, the view shows the core's screen this often. */
-  floodLookMs: 50,
+  /**
+   * While a flood lasts, the view shows the core's screen at least this often. The core answers
+   * a look sooner when the output pauses for `floodQuietMs`: the end of a flood shows at once,
+   * and its middle costs the page a screen only now and then.
+   */
+  floodLookMs: 100,
+  floodQuietMs: 8,
+  /** Between one look and the next: a look answered at every short pause would cost a screen per pause. */
+  floodLookGapMs: 16,
 } as const;
 
 export type FollowerFlow = { readonly [key in keyof typeof followerFlow]: number };
@@ -51,8 +58,8 @@ export interface FollowerSink {
 export interface FollowerApi {
   /** Past `detachBeyond` units behind, the core detaches the view rather than wait for it. */
   attach(detachBeyond: number): Promise<Result<TerminalAttachment>>;
-  /** The screen now, without following (`terminals.screen`). */
-  look(): Promise<Result<TerminalAttachment>>;
+  /** The screen, without following (`terminals.screen`), once the output paused for `quietMs` or after `atMostMs`. */
+  look(wait: { quietMs: number; atMostMs: number }): Promise<Result<TerminalAttachment>>;
   detach(): void;
   ack(offset: number): Promise<Result<{ acknowledged: boolean; end: number }>>;
 }
@@ -163,7 +170,7 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
   /** During a flood: shows the core's screen, and follows again once the stream has slowed down. */
   async function look(): Promise<void> {
     const mine = startOver();
-    const looked = await api.look();
+    const looked = await api.look({ quietMs: flow.floodQuietMs, atMostMs: flow.floodLookMs });
     if (mine !== generation || isDisposed) return;
     if (!looked.ok) {
       options.onError?.(looked.error);
@@ -171,7 +178,7 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
     }
     const isFlooding = looked.value.offset - received > flow.floodLag;
     show(looked.value, { isLook: true });
-    if (isFlooding) lookTimer = setTimeout(() => void look(), flow.floodLookMs);
+    if (isFlooding) lookTimer = setTimeout(() => void look(), flow.floodLookGapMs);
     else void attach();
   }
 
@@ -259,11 +266,11 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
     });
   }
 
-  /** Stops following (the shell no longer waits for this view) and looks at the screen shortly. */
+  /** Stops following (the shell no longer waits for this view) and looks at the screen once the flood pauses, or shortly. */
   function stepAside(): void {
     startOver();
     stepAsides += 1;
     api.detach();
-    lookTimer = setTimeout(() => void look(), flow.floodLookMs);
+    void look();
   }
 }

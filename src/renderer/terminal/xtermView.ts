@@ -88,7 +88,7 @@ export function createXtermView(container: HTMLElement, options: XtermViewOption
     },
     {
       attach: (detachBeyond) => store.call('terminals.attach', { terminalId, viewerId, detachBeyond }),
-      look: () => store.call('terminals.screen', { terminalId }),
+      look: (wait) => store.call('terminals.screen', { terminalId, ...wait }),
       detach: () => void store.call('terminals.detach', { terminalId, viewerId }),
       ack: (offset) => store.call('terminals.ack', { terminalId, viewerId, offset }),
     },

@@ -66,7 +66,7 @@ function follow(core: Core, terminalId: string, unitsPerSecond?: number): Follow
   const sink = slowSink(terminal, unitsPerSecond);
   const follower = createFollower(sink, {
     attach: (detachBeyond) => core.api.call('terminals.attach', { terminalId, viewerId, detachBeyond }),
-    look: () => core.api.call('terminals.screen', { terminalId }),
+    look: (wait) => core.api.call('terminals.screen', { terminalId, ...wait }),
     detach: () => void core.api.call('terminals.detach', { terminalId, viewerId }),
     ack: (offset) => core.api.call('terminals.ack', { terminalId, viewerId, offset }),
   });

@@ -141,6 +141,40 @@ describe('terminals', () => {
     viewer.close();
   });
 
+  test('a look that waits for the output to pause answers at the first pause, and during a flood only after its longest wait', async () => {
+    const core = testCore({ env: shellEnv() });
+    const { sessionId } = await sessionIn(core);
+    const terminalId = await newTerminal(core, sessionId);
+    const look = async (wait?: { quietMs: number; atMostMs: number }) => {
+      const started = performance.now();
+      const answer = await core.api.call('terminals.screen', { terminalId, ...wait });
+      if (!answer.ok) throw new Error(answer.error.message);
+      return { screen: answer.value.screen, ms: performance.now() - started };
+    };
+    const shows = async (text: string) => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+        if ((await look()).screen.includes(text)) return true;
+      }
+      return false;
+    };
+    await type(core, terminalId, "echo fir''st; sleep 5; echo sec''ond\r");
+    expect(await shows('first')).toBe(true);
+    // The output pauses after "first": the answer comes then, long before "second" or the longest wait.
+    const paused = await look({ quietMs: 300, atMostMs: 5000 });
+    expect(paused.ms).toBeLessThan(4000);
+    expect(paused.screen).toContain('first');
+    expect(paused.screen).not.toContain('second');
+    await type(core, terminalId, '\x03');
+
+    await type(core, terminalId, 'yes flood\r');
+    expect(await shows('flood\r\nflood')).toBe(true);
+    // Output never pauses for a second during the flood: the answer waits its longest.
+    const flooding = await look({ quietMs: 1000, atMostMs: 400 });
+    expect(flooding.ms).toBeGreaterThanOrEqual(390);
+    expect(flooding.screen).toContain('flood');
+    await type(core, terminalId, '\x03');
+  });
+
   test('a view that attaches late gets the same screen and scrollback as one that watched from the start', async () => {
     const core = testCore({ env: shellEnv() });
     const { sessionId } = await sessionIn(core);
