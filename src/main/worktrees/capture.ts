@@ -41,24 +41,26 @@ export function createCapture(context: WorktreeContext) {
     /** Captures the worktree after a turn, with its difference from the accepted tree, and points the snapshot ref at it. */
     async captureTurn(row: GitRow): Promise<TurnCapture> {
       // Starting a process holds this one for a few milliseconds. `git add` is started first, and
-      // fast-import and update-ref while it works, so that they are running when it ends and get
-      // their input on stdin once it exists.
+      // the others while it works, so that they are running when it ends: diff-index starts on
+      // the index once `git add` is done, fast-import and update-ref get their input on stdin
+      // once it exists.
       const staging = stageWorktree(row);
       staging.catch(() => undefined);
       const records = Promise.withResolvers<readonly RawEntry[]>();
       const writing = writeTree(row.root, row.accepted_tree, records.promise, row.session_id);
       const refUpdate = Promise.withResolvers<string>();
       const referencing = git(row.repo_root, ['update-ref', '--stdin'], { input: refUpdate.promise });
-      // All three are awaited below, but any may fail (its folder gone) while another still runs:
+      // One diff of the staged index against the accepted tree gives the change set, and its
+      // raw records, which git prints before it starts on the patches, give the new tree:
+      // written from them while the patches are still being made.
+      const diffing = diffIndex(row.root, context.privateIndex(row.session_id), row.accepted_tree, worktreeSettings.contextLines, { onRaw: records.resolve, startOn: staging });
+      // All are awaited below, but any may fail (its folder gone) while another still runs:
       // marked handled now so that such a failure is this capture's error, not an unhandled one.
       writing.catch(() => undefined);
       referencing.catch(() => undefined);
+      diffing.catch(() => undefined);
       try {
         await staging;
-        // One diff of the staged index against the accepted tree gives the change set, and its
-        // raw records, which git prints before it starts on the patches, give the new tree:
-        // written from them while the patches are still being made.
-        const diffing = diffIndex(row.root, context.privateIndex(row.session_id), row.accepted_tree, worktreeSettings.contextLines, records.resolve);
         const [files, tree] = await settleAll(
           diffing.finally(() => records.reject(new Error('git diff-index ended without its raw records'))),
           writing,
@@ -72,7 +74,7 @@ export function createCapture(context: WorktreeContext) {
         // process ends before the session's lock is released (the next fast-import uses the same scratch ref).
         records.reject(new Error('the capture failed'));
         refUpdate.resolve('');
-        await Promise.allSettled([writing, referencing]);
+        await Promise.allSettled([writing, referencing, diffing]);
       }
     },
 

@@ -62,11 +62,18 @@ export async function diffTrees(repo: string, from: string, to: string, context:
  * the same answer as diffing against that index's tree, without waiting for the tree to be
  * written. git prints every raw record before it starts on the patches; `onRaw` gets those
  * records (paths as latin1, byte for byte) as soon as they are complete, so that the index's
- * tree can be written from them while git is still making the patches.
+ * tree can be written from them while git is still making the patches. With `startOn`, git
+ * starts on the index once that resolves (see GitOptions.startOn).
  */
-export async function diffIndex(cwd: string, indexFile: string, from: string, context: number, onRaw?: (records: RawEntry[]) => void): Promise<FileDiff[]> {
+export async function diffIndex(
+  cwd: string,
+  indexFile: string,
+  from: string,
+  context: number,
+  { onRaw, startOn }: { onRaw?: (records: RawEntry[]) => void; startOn?: Promise<unknown> } = {},
+): Promise<FileDiff[]> {
   const reader = diffReader(onRaw);
-  await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile }, onStdout: reader.push });
+  await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile }, onStdout: reader.push, startOn });
   return reader.end();
 }
 

@@ -18,7 +18,19 @@ export interface GitOptions {
   readonly onStdout?: (chunk: Buffer) => void;
   /** Ends git (SIGTERM) when aborted; the command then rejects. */
   readonly signal?: AbortSignal;
+  /**
+   * git runs once this resolves, and not at all if it rejects (the command rejects with its
+   * reason). Where there is a POSIX shell, the process is started at once and waits in the
+   * shell, which becomes git when told to: starting a process holds this one for milliseconds,
+   * more the more memory it has, so the start is paid while the caller waits anyway. Such a
+   * command takes no input.
+   */
+  readonly startOn?: Promise<unknown>;
 }
+
+/** A shell that waits for one line on stdin, then becomes the command in its arguments. */
+const waitThenRun = ['-c', 'read -r _ || exit 125; exec "$@"', 'sh'];
+const hasPosixShell = process.platform !== 'win32';
 
 /** A git command that should not have failed; callers turn it into a 'git-failed' result. */
 export class GitCommandError extends Error {
@@ -59,8 +71,11 @@ const stableConfig = ['-c', 'core.quotepath=false', '-c', 'color.ui=false', '-c'
 
 /** Runs git and resolves with its exit code and output, whatever the code. */
 export function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitOutput> {
+  const { startOn } = options;
+  if (startOn && !hasPosixShell) return startOn.then(() => runGit(cwd, args, { ...options, startOn: undefined }));
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...stableConfig, ...args], {
+    const gitArgs = [...stableConfig, ...args];
+    const child = spawn(startOn ? 'sh' : 'git', startOn ? [...waitThenRun, 'git', ...gitArgs] : gitArgs, {
       cwd,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -80,13 +95,29 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
     });
     // EPIPE when git exits before reading all of stdin (it refused the patch early): the exit code tells.
     child.stdin.on('error', () => {});
+    let notStarted: { reason: unknown } | undefined;
     child.once('close', (code) => {
+      if (notStarted) {
+        reject(notStarted.reason);
+        return;
+      }
       if (options.signal?.aborted) {
         reject(new Error(`git ${args.slice(0, 3).join(' ')} was stopped.`));
         return;
       }
       resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString(options.encoding ?? 'utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
+    if (startOn) {
+      // The line starts git; stdin ending without it makes the shell exit, git never run.
+      void startOn.then(
+        () => child.stdin.end('\n'),
+        (reason: unknown) => {
+          notStarted = { reason };
+          child.stdin.end();
+        },
+      );
+      return;
+    }
     const input = options.input ?? '';
     if (input instanceof Promise) void input.then((data) => child.stdin.end(data), () => child.stdin.end());
     else child.stdin.end(input);
