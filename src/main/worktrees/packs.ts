@@ -7,7 +7,7 @@
 // large ones stay as they are, so the work is about the size of the turns' own objects. It runs
 // beside the sessions, one at a time per repository. Objects are moved, never dropped, reachable
 // or not (a private index's blobs included). A repository whose owner turned automatic gc off
-// (`gc.auto=0`) is left alone.
+// (`gc.auto=0`) is left alone, and so is a partial clone.
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { git, runGit } from './git.ts';
@@ -38,8 +38,14 @@ export function createPackUpkeep(options: { log: (line: string) => void; packLim
   const stopping = new AbortController();
 
   async function packDirOf(repoRoot: string): Promise<string | undefined> {
-    const gcAuto = await runGit(repoRoot, ['config', '--get', 'gc.auto'], { signal: stopping.signal });
-    if (gcAuto.code === 0 && gcAuto.stdout.trim() === '0') return undefined;
+    // Left alone: an owner who turned automatic gc off, and a partial clone, whose packs from
+    // its promisor remote must stay apart from the others.
+    const settings = await runGit(repoRoot, ['config', '--get-regexp', '^(gc\\.auto|extensions\\.partialclone|remote\\..*\\.promisor)$'], { signal: stopping.signal });
+    for (const line of settings.stdout.split('\n')) {
+      const [key = '', value = ''] = line.trim().split(/\s+/, 2);
+      if (key === 'gc.auto' && value === '0') return undefined;
+      if (key === 'extensions.partialclone' || (key.endsWith('.promisor') && value === 'true')) return undefined;
+    }
     const path = (await git(repoRoot, ['rev-parse', '--git-path', 'objects/pack'], { signal: stopping.signal })).trim();
     return resolve(repoRoot, path);
   }

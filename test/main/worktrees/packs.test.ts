@@ -61,7 +61,7 @@ describe('pack upkeep', () => {
     await upkeep.close();
   });
 
-  test('a repository with automatic gc turned off is left alone; after close nothing more is started', async () => {
+  test('a repository with automatic gc turned off and a partial clone are left alone; after close nothing more is started', async () => {
     const repo = initRepo(tempDir('boo-packs-'));
     git(repo, 'config', 'gc.auto', '0');
     const upkeep = createPackUpkeep({ log: () => undefined, packLimit: 2 });
@@ -69,6 +69,20 @@ describe('pack upkeep', () => {
     upkeep.afterWrite(repo);
     await upkeep.idle();
     expect(packCount(repo)).toBe(4);
+
+    // A partial clone: its promisor packs must stay apart.
+    const source = initRepo(tempDir('boo-packs-'));
+    write(source, 'a.txt', 'a\n');
+    git(source, 'add', '-A');
+    git(source, 'commit', '--quiet', '-m', 'a');
+    git(source, 'config', 'uploadpack.allowFilter', 'true');
+    const partial = join(tempDir('boo-packs-'), 'clone');
+    execFileSync('git', ['clone', '--quiet', '--no-local', '--filter=blob:none', `file://${source}`, partial], { stdio: 'ignore' });
+    writeTurnPacks(partial, 4);
+    const packsBefore = packCount(partial);
+    upkeep.afterWrite(partial);
+    await upkeep.idle();
+    expect(packCount(partial)).toBe(packsBefore);
 
     const other = initRepo(tempDir('boo-packs-'));
     writeTurnPacks(other, 4);
