@@ -3,11 +3,11 @@
 // for every object it looks up, and one more file it rescans whenever a lookup misses (every new
 // blob), so recording a turn grew slower with every turn before it: in a 20k-file repository,
 // turn 30 took a fifth longer than turn 3. Once a repository holds `packLimit` packs, they are
-// rolled up geometrically (`git repack --geometric=2 -d --window=0`): the small packs join into one and the
-// large ones stay as they are, so the work is about the size of the turns' own objects. It runs
-// beside the sessions, one at a time per repository. Objects are moved, never dropped, reachable
-// or not (a private index's blobs included). A repository whose owner turned automatic gc off
-// (`gc.auto=0`) is left alone, and so is a partial clone.
+// rolled up geometrically (`git repack --geometric=2 -d --window=0`): the small packs join into
+// one and the large ones stay as they are, so the work is about the size of the turns' own
+// objects. It runs beside the sessions, one at a time per repository. Objects are moved, never
+// dropped, reachable or not (a private index's blobs included). A repository whose owner turned
+// automatic gc off (`gc.auto=0`) is left alone, and so is a partial clone.
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { git, runGit } from './git.ts';

@@ -17,10 +17,10 @@ import type { PermissionBroker } from '../permissions/index.ts';
 import type { PidRegistry } from '../pidRegistry.ts';
 import { launchAgentProcess, type AgentProcess } from './agentProcess.ts';
 import { createClientApp } from './clientHandlers.ts';
-import { pipeReader, pipeWriter } from './stdio.ts';
 import { errorText } from './errors.ts';
 import { handshake, type Handshake } from './handshake.ts';
 import { createUpdateMapper, toConfigOption, type UpdateMapper } from './mapUpdate.ts';
+import { pipeReader, pipeWriter } from './stdio.ts';
 import { createTerminalHost, type TerminalExitStatus, type TerminalProcess } from './terminalHost.ts';
 import { createWorkspaceFs } from './workspaceFs.ts';
 
