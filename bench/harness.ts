@@ -46,7 +46,7 @@ function isMet(value: number, unit: string, ratio: number | null, goal: string |
   return match[1] === '<=' ? ratio <= limit : ratio >= limit;
 }
 
-function round(value: number): number {
+export function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 

@@ -3,7 +3,7 @@
 // pair gives one ratio A/B measured a fraction of a millisecond apart, so load that comes and
 // goes (other test runs on two cores) shifts both alike; the ratio reported is the median of
 // those, and the spread of the rounds' medians says how far to trust it.
-import { median, type BenchRow } from './harness.ts';
+import { median, pairedRow, round, type BenchRow } from './harness.ts';
 
 export interface PairedOptions {
   readonly rounds: number;
@@ -55,11 +55,10 @@ export async function measurePaired(options: PairedOptions): Promise<Paired> {
  * spread of the rounds' median ratios (highest minus lowest), so a ratio within the noise shows.
  */
 export function pairedRows(name: string, unit: string, paired: Paired, goal: string): BenchRow[] {
-  const ratio = median(paired.pairRatios);
   const lowest = Math.min(...paired.roundRatios);
   const highest = Math.max(...paired.roundRatios);
   return [
-    { name, value: round(median(paired.a)), unit, baseline: round(median(paired.b)), ratio: round(ratio), goal, met: isMet(ratio, goal) },
+    pairedRow(name, paired.a, paired.b, unit, goal),
     {
       name: `${name}.round_ratio_spread`,
       value: round(highest - lowest),
@@ -70,14 +69,4 @@ export function pairedRows(name: string, unit: string, paired: Paired, goal: str
       met: null,
     },
   ];
-}
-
-function isMet(ratio: number, goal: string): boolean | null {
-  const match = /^(<=|>=)\s*([\d.]+)$/.exec(goal.trim());
-  if (!match) return null;
-  return match[1] === '<=' ? ratio <= Number(match[2]) : ratio >= Number(match[2]);
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

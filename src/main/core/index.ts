@@ -330,7 +330,7 @@ export function createCore(options: CoreOptions): Core {
     'terminals.create': (args) => terminals.create(args),
     'terminals.list': (args) => ok(terminals.list(args.sessionId)),
     'terminals.attach': (args) => terminals.attach(args.terminalId, args.viewerId, { detachBeyond: args.detachBeyond }),
-    'terminals.screen': (args) => terminals.screen(args.terminalId, args.quietMs === undefined ? undefined : { quietMs: args.quietMs, atMostMs: args.atMostMs ?? 100 }),
+    'terminals.screen': (args) => terminals.screen(args.terminalId, args.quietMs === undefined ? undefined : { quietMs: args.quietMs, atMostMs: args.atMostMs }),
     'terminals.detach': (args) => terminals.detach(args.terminalId, args.viewerId),
     'terminals.ack': (args) => terminals.ack(args.terminalId, args.viewerId, args.offset),
     'terminals.input': (args) => terminals.input(args.terminalId, args.data),

@@ -58,6 +58,8 @@ export const terminalFlow = {
    * window was closed or reloaded without detaching. A live one acknowledges every few ms.
    */
   staleViewerMs: 3_000,
+  /** The longest a look at the screen waits for the output to pause (`screen` with a wait). */
+  lookAtMostMs: 100,
 } as const;
 
 export const terminalTimings = {
@@ -110,8 +112,11 @@ export interface TerminalService {
   all(): Terminal[];
   /** `detachBeyond`: that far behind, the view is detached (`terminal.viewer.detached`) instead of holding the shell back. */
   attach(terminalId: string, viewerId: string, options?: { detachBeyond?: number | undefined }): Promise<Result<TerminalAttachment>>;
-  /** The screen and the offset it covers, without following: the view does not hold the shell. */
-  /** The visible screen; with `wait`, once the output has paused for `quietMs`, or after `atMostMs` at most. */
+  /**
+   * The visible screen and the offset it covers, without following: the view does not hold the
+   * shell. With `wait`, once the output has paused for `quietMs`, or after `atMostMs` at most
+   * (`terminalFlow.lookAtMostMs` unless given).
+   */
   screen(terminalId: string, wait?: ScreenWait): Promise<Result<TerminalAttachment>>;
   detach(terminalId: string, viewerId: string): Result<{ detached: boolean }>;
   ack(terminalId: string, viewerId: string, offset: number): Result<{ acknowledged: boolean; end: number }>;
@@ -137,7 +142,7 @@ export interface TerminalService {
 
 export interface ScreenWait {
   readonly quietMs: number;
-  readonly atMostMs: number;
+  readonly atMostMs?: number | undefined;
 }
 
 interface Viewer {
@@ -579,17 +584,11 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   // Screens
 
   /**
-   * The screen up to the stream's end, parsed first (the core's screen is a few ms behind at
-   * most, ~50 under a flood), so that a view gets a screen to show rather than up to a megabyte
-   * of raw output to parse behind it; what arrives meanwhile reaches a view through the stream.
-   * A glance (`isViewportOnly`) leaves out the scrollback, whose serializing grows with it.
-   */
-  /**
    * Resolves once the terminal's output has paused for `quietMs` (a flood ended, or paused), or
    * after `atMostMs`, or when the terminal ends: a view standing aside from a flood asks with
    * this, so it sees the end of the flood at once and the middle of it only now and then.
    */
-  function untilQuiet(entry: Entry, { quietMs, atMostMs }: ScreenWait): Promise<void> {
+  function untilQuiet(entry: Entry, { quietMs, atMostMs = flow.lookAtMostMs }: ScreenWait): Promise<void> {
     const deadline = performance.now() + atMostMs;
     return new Promise((resolve) => {
       const check = () => {
@@ -605,6 +604,12 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     });
   }
 
+  /**
+   * The screen up to the stream's end, parsed first (the core's screen is a few ms behind at
+   * most, ~50 under a flood), so that a view gets a screen to show rather than up to a megabyte
+   * of raw output to parse behind it; what arrives meanwhile reaches a view through the stream.
+   * A glance (`isViewportOnly`) leaves out the scrollback, whose serializing grows with it.
+   */
   async function currentScreen(entry: Entry, { isViewportOnly }: { isViewportOnly: boolean }): Promise<Result<TerminalAttachment>> {
     const snapshot = entry.screen ? await entry.screen.snapshot({ whenParsed: true, isParsedOnly: true, isViewportOnly }) : { ...savedScreen(entry), offset: entry.offset };
     if (entry.isClosed) return fail('not-found', `No terminal with id ${entry.record.id}.`);

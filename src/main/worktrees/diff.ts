@@ -53,7 +53,7 @@ const absentMode = '000000';
 /** Files and hunks that turn tree `from` into tree `to`, with `context` lines around each change. */
 export async function diffTrees(repo: string, from: string, to: string, context: number): Promise<FileDiff[]> {
   const reader = diffReader();
-  await git(repo, ['diff-tree', '-r', '--no-commit-id', ...diffFlags(context), from, to], { encoding: 'latin1', onStdout: reader.push });
+  await git(repo, ['diff-tree', '-r', '--no-commit-id', ...diffFlags(context), from, to], { onStdout: reader.push });
   return reader.end();
 }
 
@@ -73,7 +73,7 @@ export async function diffIndex(
   { onRaw, startOn }: { onRaw?: (records: RawEntry[]) => void; startOn?: Promise<unknown> } = {},
 ): Promise<FileDiff[]> {
   const reader = diffReader(onRaw);
-  await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { encoding: 'latin1', env: { GIT_INDEX_FILE: indexFile }, onStdout: reader.push, startOn });
+  await git(cwd, ['diff-index', '--cached', ...diffFlags(context), from], { env: { GIT_INDEX_FILE: indexFile }, onStdout: reader.push, startOn });
   return reader.end();
 }
 

@@ -14,7 +14,7 @@ export interface GitOptions {
   readonly input?: string | Buffer | Promise<string | Buffer>;
   /** 'latin1' maps each byte to one character and back, so patches of files in any encoding survive a round trip. */
   readonly encoding?: 'utf8' | 'latin1';
-  /** Sees stdout as it arrives, for a caller that can start on the first part of the output early. */
+  /** Takes stdout as it arrives, for a caller that works on it as it comes; stdout is then not kept (the result's is empty). */
   readonly onStdout?: (chunk: Buffer) => void;
   /** Ends git (SIGTERM) when aborted; the command then rejects. */
   readonly signal?: AbortSignal;
@@ -83,10 +83,7 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      options.onStdout?.(chunk);
-    });
+    child.stdout.on('data', options.onStdout ?? ((chunk: Buffer) => stdout.push(chunk)));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     // Stopped by its signal, git is killed and the command rejects once git is gone ('close'),
     // so that a caller waiting for it knows no git process of its own is left.

@@ -61,6 +61,10 @@ export function createPackUpkeep(options: { log: (line: string) => void; packLim
     await git(repoRoot, ['repack', '--geometric=2', '-d', '-q', '--window=0'], { signal: stopping.signal });
   }
 
+  async function idle(): Promise<void> {
+    await Promise.all([...repositories.values()].map((state) => state.running));
+  }
+
   return {
     afterWrite(repoRoot) {
       if (stopping.signal.aborted) return;
@@ -83,12 +87,10 @@ export function createPackUpkeep(options: { log: (line: string) => void; packLim
           current.running = undefined;
         });
     },
-    async idle() {
-      await Promise.all([...repositories.values()].map((state) => state.running));
-    },
-    async close() {
+    idle,
+    close() {
       stopping.abort();
-      await Promise.all([...repositories.values()].map((state) => state.running));
+      return idle();
     },
   };
 }

@@ -184,6 +184,7 @@ function fromSnapshot(state: ClientState, snapshot: WorkspaceSnapshot): ClientSt
     for (const item of items) record[key(item)] = item;
     return record;
   };
+  const activity = byId(snapshot.activity, (entry) => entry.chatId);
   return {
     ...state,
     isLoaded: true,
@@ -194,10 +195,10 @@ function fromSnapshot(state: ClientState, snapshot: WorkspaceSnapshot): ClientSt
     sessions: byId(snapshot.sessions, (session) => session.id),
     workspaces: byId(snapshot.workspaces, (workspace) => workspace.sessionId),
     chats: byId(snapshot.chats, (chat) => chat.id),
-    activity: byId(snapshot.activity, (activity) => activity.chatId),
+    activity,
     changes: Object.fromEntries(snapshot.changes.map((entry) => [entry.sessionId, entry.summary])),
     permissions: byId(
-      snapshot.permissions.map((request) => ({ ...request, turnId: snapshot.activity.find((activity) => activity.chatId === request.chatId)?.running?.id ?? null })),
+      snapshot.permissions.map((request) => pendingOf(request, activity)),
       (request) => request.id,
     ),
     processes: byId(snapshot.processes, processKey),
@@ -232,7 +233,7 @@ function applyEvent(state: ClientState, event: AppEvent, windowId: string): Clie
     case 'agent.permission.requested':
       return {
         ...state,
-        permissions: { ...state.permissions, [event.request.id]: { ...event.request, turnId: activityOf(state, event.request.chatId).running?.id ?? null } },
+        permissions: { ...state.permissions, [event.request.id]: pendingOf(event.request, state.activity) },
       };
     case 'agent.permission.resolved': {
       const request = state.permissions[event.requestId];
@@ -310,6 +311,11 @@ function withTranscript(state: ClientState, chatId: string, event: AppEvent): Cl
   if (!transcript) return state;
   const next = applyToTranscript(transcript, event);
   return next === transcript ? state : { ...state, transcripts: { ...state.transcripts, [chatId]: next } };
+}
+
+/** A permission request as kept while it waits: with the turn that asked, its chat's running turn. */
+function pendingOf(request: PermissionRequest, activity: ClientState['activity']): PendingPermission {
+  return { ...request, turnId: activity[request.chatId]?.running?.id ?? null };
 }
 
 /** Where an answer is kept: by the turn that asked as well as the tool call, which an agent may reuse across turns. */

@@ -106,8 +106,7 @@ export interface AppStore {
    * asked (a dialog) unless `confirm`.
    */
   closeTab(sessionId: string, tabId: string, confirm?: boolean): Promise<void>;
-  /** A terminal's output, for its views; returns the unsubscribe. */
-  /** A terminal's output, and word that the core detached one of its views. */
+  /** A terminal's output, and word that the core detached one of its views, for its views; returns the unsubscribe. */
   onTerminalEvents(terminalId: string, listener: (event: TransientEvent) => void): () => void;
   /** Called each time the event stream is (re)established: output may have been missed, views attach again. */
   onStreamRestart(listener: () => void): () => void;

@@ -268,9 +268,8 @@ export function createFollower(sink: FollowerSink, api: FollowerApi, options: Fo
 
   /** Stops following (the shell no longer waits for this view) and looks at the screen once the flood pauses, or shortly. */
   function stepAside(): void {
-    startOver();
     stepAsides += 1;
     api.detach();
-    void look();
+    void look(); // which starts over: nothing of the stream it followed is taken any more
   }
 }

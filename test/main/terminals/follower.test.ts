@@ -184,7 +184,7 @@ describe('terminal follower', () => {
         detach: () => void calls.push('detach'),
         ack: async () => ({ ok: true, value: { acknowledged: true, end: attachment.offset } }),
       },
-      { flow: { floodLookMs: 1 } },
+      { flow: { floodLookGapMs: 1 } },
     );
     // The core fell behind this view while it took the screen: word of it comes before the answer.
     follower.detached();
@@ -216,7 +216,7 @@ describe('terminal follower', () => {
         detach: () => undefined,
         ack: async () => ({ ok: true, value: { acknowledged: true, end: 5 } }),
       },
-      { flow: { floodLookMs: 1 }, onAttached: ({ cols, rows }) => void fitted.push(`${cols}x${rows}`) },
+      { flow: { floodLookGapMs: 1 }, onAttached: ({ cols, rows }) => void fitted.push(`${cols}x${rows}`) },
     );
     expect(await until(() => follower.isFollowing())).toBe(true);
     expect(fitted).toEqual(['80x24']);
