@@ -35,7 +35,10 @@ function bigRepository(root: string): string {
   }
   writeFileSync(join(repo, 'big.ts'), Array.from({ length: BIG_LINES }, (_, line) => `export const value${line} = ${line};`).join('\n') + '\n');
   git(repo, 'add', '.');
-  git(repo, 'commit', '--quiet', '-m', 'monorepo');
+  // Packed, as a cloned repository is, and without the automatic gc that the commit would
+  // otherwise start in the background, to run while `git diff --stat` is timed.
+  git(repo, '-c', 'gc.auto=0', 'commit', '--quiet', '-m', 'monorepo');
+  git(repo, 'gc', '--quiet');
   return repo;
 }
 
