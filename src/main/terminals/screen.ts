@@ -39,9 +39,10 @@ export interface Screen {
   /** Everything written so far: the parsed screen plus the raw output behind it. */
   snapshot(): ScreenSnapshot;
   /**
-   * Once everything written so far is parsed, the parsed screen: covering at least every write
-   * made before the call (output written meanwhile is left out, or included if parsed by then);
-   * with `isParsedOnly` false, the output written meanwhile follows as raw output.
+   * Once everything written before the call is parsed, the parsed screen, covering every such
+   * write. Output written meanwhile waits, held, and is left out (or included, when a snapshot
+   * asked for later has had it parsed by then); with `isParsedOnly` false, it follows as raw
+   * output.
    * `isViewportOnly`: only the visible rows, no scrollback (a glance during a flood).
    */
   parsedSnapshot(options?: SnapshotOptions): Promise<ScreenSnapshot>;
@@ -144,8 +145,9 @@ export function createScreen(options: ScreenOptions): Screen {
   }
 
   function carryOnReleasing(isWhole = false): void {
-    while (held.length > 0) {
-      const isSkipping = !isWhole && exactWaiters === 0;
+    // A parsed snapshot under way releases what it covers itself; the rest waits for it to be taken.
+    while (held.length > 0 && (isWhole || exactWaiters === 0)) {
+      const isSkipping = !isWhole;
       if (isSkipping && unparsed.length === 0) skipPushedOut();
       const piece = held.shift();
       if (!piece) break;
@@ -154,6 +156,35 @@ export function createScreen(options: ScreenOptions): Screen {
       if (isSkipping && canSkip()) return;
     }
     isReleasing = false;
+  }
+
+  /** Hands xterm, whole, the held pieces that start before stream offset `end`. */
+  function releaseUpTo(end: number): void {
+    let start = written - heldStreamLength;
+    while (held.length > 0 && start < end) {
+      const piece = held.shift() as Piece;
+      heldStreamLength -= piece.streamLength;
+      start += piece.streamLength;
+      enqueue(piece);
+    }
+  }
+
+  /** How many held pieces start before stream offset `end`. */
+  function heldPiecesBefore(end: number): number {
+    let start = written - heldStreamLength;
+    let count = 0;
+    while (count < held.length && start < end) {
+      start += (held[count] as Piece).streamLength;
+      count += 1;
+    }
+    return count;
+  }
+
+  /** Once no parsed snapshot waits: what was held meanwhile is released (and skipped) as any output is. */
+  function holdAgain(): void {
+    if (isDisposed || exactWaiters > 0 || isReleasing || held.length === 0) return;
+    if (heldStreamLength >= screenHold.maxHeldChars) release();
+    else cancelHold ??= holdTimer(() => release());
   }
 
   /**
@@ -176,9 +207,9 @@ export function createScreen(options: ScreenOptions): Screen {
    * after it, since anything else could set one). Counted from the end of the plain text, so
    * the line feeds of what is skipped are never counted.
    */
-  function skipCut(): { index: number; lineFeeds: number } | undefined {
+  function skipCut(limit = held.length): { index: number; lineFeeds: number } | undefined {
     let end = 0;
-    while (end < held.length && isPlain(held[end] as Piece)) end += 1;
+    while (end < limit && isPlain(held[end] as Piece)) end += 1;
     const needed = skipLineFeeds();
     let after = 0;
     for (let index = end - 1; index >= 0; index -= 1) {
@@ -194,10 +225,13 @@ export function createScreen(options: ScreenOptions): Screen {
     return cut !== undefined && (cut.index > 0 || cut.lineFeeds > 0);
   }
 
-  /** Skips what can be, once xterm has parsed everything before it (its state is the one that text would meet). */
-  function skipPushedOut(): void {
+  /**
+   * Skips what can be, once xterm has parsed everything before it (its state is the one that
+   * text would meet), counting only the line feeds of the first `limit` held pieces.
+   */
+  function skipPushedOut(limit = held.length): void {
     if (unparsed.length > 0 || !isScrollingWholeScreen(terminal)) return;
-    const cut = skipCut();
+    const cut = skipCut(limit);
     if (!cut || (cut.index === 0 && cut.lineFeeds === 0)) return;
     // Just after the cut's last line feed in piece `cut.index`.
     const data = (held[cut.index] as Piece).data;
@@ -232,15 +266,18 @@ export function createScreen(options: ScreenOptions): Screen {
   }
 
   /**
-   * Parses everything written so far. One skip first, once xterm has parsed what it was handed
-   * (the state the held text would meet): what follows the skipped text (the line feeds that
-   * push it out) is then all parsed before the promise resolves, and nothing is skipped
-   * meanwhile, so the screen is exact when it does.
+   * Parses everything written before the call. One skip first, once xterm has parsed what it
+   * was handed (the state the held text would meet), counting only line feeds written before
+   * the call: what follows the skipped text (the line feeds that push it out) is then all parsed
+   * before the promise resolves, and nothing is skipped meanwhile, so the screen is exact when
+   * it does. Output written after the call stays held until the snapshot is taken: under a
+   * flood, a look neither waits for it nor parses it whole, and it is skipped afterwards.
    */
   async function exactParse(): Promise<void> {
+    const end = written;
     if (exactWaiters === 1 && unparsed.length > 0) await parsedSoFar();
-    if (exactWaiters === 1 && !isDisposed) skipPushedOut();
-    release(true);
+    if (exactWaiters === 1 && !isDisposed) skipPushedOut(heldPiecesBefore(end));
+    releaseUpTo(end);
     await parsedSoFar();
   }
 
@@ -266,6 +303,7 @@ export function createScreen(options: ScreenOptions): Screen {
       held.push(piece);
       heldStreamLength += piece.streamLength;
       if (isReleasing) return; // the release under way takes it
+      if (exactWaiters > 0) return; // released once the parsed snapshot under way is taken
       if (heldStreamLength >= screenHold.maxHeldChars) release();
       else cancelHold ??= holdTimer(() => release());
     },
@@ -291,6 +329,7 @@ export function createScreen(options: ScreenOptions): Screen {
         return { screen: serializeParsed(false) + rest, offset: written, cols: terminal.cols, rows: terminal.rows };
       } finally {
         exactWaiters -= 1;
+        holdAgain();
       }
     },
     resize(cols, rows) {

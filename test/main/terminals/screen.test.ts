@@ -120,6 +120,51 @@ describe('the core screen', () => {
     await expect.poll(() => timed.stats().parsedChars, { timeout: 5000 }).toBe(7);
   });
 
+  test('a look during a flood shows the screen as of its call: what arrives while it waits is neither waited for nor parsed whole, and is skipped after', async () => {
+    const hold = heldUntilEnded();
+    const skipping = createScreen({ ...size, holdTimer: hold.holdTimer });
+    const before = createScreen({ ...size, isHoldingOff: true });
+    const after = createScreen({ ...size, isHoldingOff: true });
+    opened.push(skipping, before, after);
+    const both = (data: string) => {
+      skipping.write(data);
+      before.write(data);
+      after.write(data);
+    };
+    // Coloured lines cannot be skipped: the look has a while to wait for their parsing.
+    const coloured = Array.from({ length: 100_000 }, (_, index) => `\x1b[32m${index}\x1b[0m`).join('\r\n') + '\r\n';
+    for (let index = 0; index < coloured.length; index += 4096) both(coloured.slice(index, index + 4096));
+    const writtenBefore = skipping.writtenOffset();
+
+    let isAnswered = false;
+    const look = skipping.parsedSnapshot({ isViewportOnly: true }).then((snapshot) => {
+      isAnswered = true;
+      return snapshot;
+    });
+    // A flood of plain lines while the look waits, as a pty delivers it: a few pieces per turn of the event loop.
+    let floodChars = 0;
+    let writtenWhileWaiting = 0;
+    for (const [index, piece] of lines(1, 300_000).entries()) {
+      skipping.write(piece);
+      after.write(piece);
+      floodChars += piece.length;
+      if (!isAnswered) writtenWhileWaiting += piece.length;
+      if (index % 8 === 7) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const snapshot = await look;
+    expect(writtenWhileWaiting).toBeGreaterThan(64 * 1024);
+    expect(snapshot.offset).toBe(writtenBefore);
+    expect(snapshot.screen).toBe((await before.parsedSnapshot({ isViewportOnly: true })).screen);
+
+    hold.endHold();
+    const exact = await skipping.parsedSnapshot();
+    const expected = await after.parsedSnapshot();
+    expect(exact.offset).toBe(expected.offset);
+    expect(exact.screen).toBe(expected.screen);
+    // The flood was skipped, as it is without a look, not parsed whole while the look waited.
+    expect(skipping.stats().parsedChars - writtenBefore).toBeLessThan(floodChars * 0.1);
+  });
+
   test('nothing is skipped under a scroll region or on the alternate screen, where line feeds leave lines in place', async () => {
     for (const setup of ['\x1b[3;20r', '\x1b[?1049h']) {
       const both = pair();
@@ -174,8 +219,17 @@ describe('the core screen', () => {
             break;
           default: {
             const isViewportOnly = next(3) === 0;
-            const exact = await both.skipping.parsedSnapshot({ isViewportOnly });
+            const look = both.skipping.parsedSnapshot({ isViewportOnly });
             const expected = await both.reference.parsedSnapshot({ isViewportOnly });
+            // Sometimes more output arrives while the look waits: it shows the screen as of its call.
+            if (next(3) === 0) {
+              for (const piece of lines(line, line + next(3000), 1024 + next(8192))) {
+                both.write(piece);
+                if (next(4) === 0) await new Promise((resolve) => setImmediate(resolve));
+              }
+              line += 3000;
+            }
+            const exact = await look;
             expect(exact.offset, `seed ${seed} step ${step}`).toBe(expected.offset);
             expect(exact.screen, `seed ${seed} step ${step}`).toBe(expected.screen);
             break;
