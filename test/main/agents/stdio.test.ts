@@ -1,10 +1,11 @@
 // The agent's stdio as web streams: every byte through in order, a full pipe makes the writer
-// wait, a reader that falls behind pauses the pipe, and an end or an error reaches the other side.
+// wait, a reader that falls behind pauses the pipe, and an end or an error reaches the other side;
+// the connection's messages reach the pipe as one line of JSON each, in the order sent.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { pipeReader, pipeWriter } from '../../../src/main/agents/acp/stdio.ts';
+import { messageWriter, pipeReader, pipeWriter } from '../../../src/main/agents/acp/stdio.ts';
 
 describe('agent stdio streams', () => {
   test('8 MB written to cat and read back arrive whole and in order', async () => {
@@ -54,6 +55,39 @@ describe('agent stdio streams', () => {
     expect(isFirstDone).toBe(true);
     pipe.destroy();
     await expect(writer.write(Buffer.from('late'))).rejects.toThrow(/closed/);
+  });
+
+  test('messages reach the pipe as one line of JSON each, in order, within the write call; a full pipe makes the next wait', async () => {
+    const taken: string[] = [];
+    const pending: (() => void)[] = [];
+    const pipe = new Writable({
+      highWaterMark: 64,
+      write(chunk: Buffer, _encoding, callback) {
+        taken.push(String(chunk));
+        pending.push(() => callback());
+      },
+    });
+    const writer = messageWriter(pipe).getWriter();
+    await writer.ready; // started, as a connection's stream long is when a turn sends
+    const prompt = { jsonrpc: '2.0' as const, id: 1, method: 'session/prompt', params: { sessionId: 's', prompt: [{ type: 'text', text: 'line one\nline two ✓' }] } };
+    const written = writer.write(prompt);
+    // Handed to the pipe before the write's promise settles: no hop through a byte stream first.
+    expect(taken).toEqual([`${JSON.stringify(prompt)}\n`]);
+    expect(JSON.parse(taken[0] ?? '')).toEqual(prompt);
+    let isSecondTaken = false;
+    const second = writer.write({ jsonrpc: '2.0', method: 'session/cancel', params: { sessionId: 's' } }).then(() => (isSecondTaken = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first line filled the pipe past its mark: the second waits for it to drain.
+    expect(taken).toHaveLength(1);
+    expect(isSecondTaken).toBe(false);
+    pending.shift()?.();
+    await written;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(taken[1]).toBe('{"jsonrpc":"2.0","method":"session/cancel","params":{"sessionId":"s"}}\n');
+    pending.shift()?.();
+    await second;
+    pipe.destroy();
+    await expect(writer.write({ jsonrpc: '2.0', method: 'session/cancel', params: { sessionId: 's' } })).rejects.toThrow(/closed/);
   });
 
   test('a reader that falls behind pauses the pipe until it reads again; the end and errors reach it', async () => {

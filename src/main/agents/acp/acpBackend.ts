@@ -20,7 +20,7 @@ import { createClientApp } from './clientHandlers.ts';
 import { errorText } from './errors.ts';
 import { handshake, type Handshake } from './handshake.ts';
 import { createUpdateMapper, toConfigOption, type UpdateMapper } from './mapUpdate.ts';
-import { pipeReader, pipeWriter } from './stdio.ts';
+import { messageWriter, pipeReader, pipeWriter } from './stdio.ts';
 import { createTerminalHost, type TerminalExitStatus, type TerminalProcess } from './terminalHost.ts';
 import { createWorkspaceFs } from './workspaceFs.ts';
 
@@ -174,7 +174,10 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
   }
 
   function connect(agent: AgentProcess, owner: DisposableStore): acp.ClientConnection {
-    const stream = acp.ndJsonStream(pipeWriter(agent.stdin), pipeReader(agent.stdout), { maxMessageBytes: acpLimits.maxMessageBytes });
+    // Lines read are parsed by the SDK (its answers to malformed lines go out through the byte
+    // stream); the connection's own messages go straight to the pipe.
+    const lines = acp.ndJsonStream(pipeWriter(agent.stdin), pipeReader(agent.stdout), { maxMessageBytes: acpLimits.maxMessageBytes });
+    const stream: acp.Stream = { readable: lines.readable, writable: messageWriter(agent.stdin) };
     const terminals = createTerminalHost({
       root: options.cwd,
       env: spec.env,

@@ -3,15 +3,29 @@
 // own before it reaches the pipe; on a warm turn, those hops were a measurable part of the time
 // from sending a prompt to the first update. These hand each chunk straight to the pipe and keep
 // its flow control: a write waits for 'drain' when the pipe is full, and reading pauses while
-// the connection has not taken what it was given.
+// the connection has not taken what it was given. The connection's own messages skip the byte
+// stream altogether: each is written to the pipe as one line of JSON the moment it is sent.
+import type { AnyMessage } from '@agentclientprotocol/sdk/unstable';
 import type { Readable, Writable } from 'node:stream';
 
 /** Chunks written go to `pipe` as they come; a full pipe makes the writer wait for it to drain. */
 export function pipeWriter(pipe: Writable): WritableStream<Uint8Array> {
-  return new WritableStream<Uint8Array>({
+  return new WritableStream<Uint8Array>(pipeSink(pipe, (chunk) => chunk));
+}
+
+/**
+ * Messages written go to `pipe` as newline-delimited JSON, one line per message, as the SDK's
+ * `ndJsonStream` writes them, without its byte stream in between.
+ */
+export function messageWriter(pipe: Writable): WritableStream<AnyMessage> {
+  return new WritableStream<AnyMessage>(pipeSink(pipe, (message) => `${JSON.stringify(message)}\n`));
+}
+
+function pipeSink<T>(pipe: Writable, encode: (chunk: T) => Uint8Array | string): UnderlyingSink<T> {
+  return {
     write(chunk) {
       if (pipe.destroyed || pipe.writableEnded) throw new Error('The pipe is closed.');
-      if (pipe.write(chunk)) return undefined;
+      if (pipe.write(encode(chunk))) return undefined;
       return new Promise<void>((resolve, reject) => {
         const settle = (error?: Error) => {
           pipe.off('drain', onDrain);
@@ -34,7 +48,7 @@ export function pipeWriter(pipe: Writable): WritableStream<Uint8Array> {
     abort() {
       pipe.destroy();
     },
-  });
+  };
 }
 
 /** What `pipe` reads, chunk by chunk, until it ends; `pipe` is paused while the reader is behind. */
