@@ -273,6 +273,10 @@ export function createAcpBackend(options: AcpBackendOptions): AgentBackend {
           ),
         ],
       });
+      // The SDK hands the prompt to the pipe in its next microtask: the turn's bookkeeping waits
+      // for it rather than the prompt for the bookkeeping. Nothing the agent answers can arrive
+      // before the next read from its pipe.
+      await Promise.resolve();
       watchForSilence(current);
       if (between.size > 0) {
         for (const event of between.values()) onEvent(event);
