@@ -13,6 +13,13 @@ export const screenWorkerLimits = {
    * to ~48 MB for it and keep that resident. A small one is scavenged more often, cheaply.
    */
   maxYoungGenerationSizeMb: 8,
+  /**
+   * The worker's niceness (Linux). Under a flood the core's thread must drain each pty at once:
+   * a pty holds ~4 KB, so a shell writes only as fast as it is read, and on a busy machine a
+   * screen worker at the same priority takes turns with that reader (and the shells). Screens
+   * are looked at now and then; the shells and the reads come first.
+   */
+  niceness: 10,
 } as const;
 
 export type ScreenRequest =
@@ -80,7 +87,8 @@ function threadedHost(file: URL, log: (line: string) => void): ScreenHost {
   let worker = start();
 
   function start(): Worker {
-    const started = new Worker(file, { resourceLimits: screenWorkerLimits });
+    const { maxYoungGenerationSizeMb, niceness } = screenWorkerLimits;
+    const started = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb }, workerData: { niceness } });
     // The core's life decides the process's; a screen worker never keeps it running.
     started.unref();
     started.on('message', (reply: ScreenReply) => {

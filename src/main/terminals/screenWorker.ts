@@ -2,12 +2,15 @@
 // reading it (~20 MB/s against a pty's ~15), and a pty's kernel buffer holds only a few KB: on
 // the core's own thread, each slice of parsing would leave the shell blocked on a full buffer.
 // Messages follow the order they were posted in, so a snapshot covers every write before it.
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { createScreen, type Screen } from './screen.ts';
 import type { ScreenReply, ScreenRequest } from './screenHost.ts';
 
 const port = parentPort;
 if (!port) throw new Error('screenWorker.ts runs as a worker thread');
+lowerOwnPriority((workerData as { niceness?: number } | undefined)?.niceness ?? 0);
 
 const screens = new Map<string, Screen>();
 const post = (reply: ScreenReply) => port.postMessage(reply);
@@ -58,6 +61,21 @@ port.on('message', (request: ScreenRequest) => {
       return assertNever(request);
   }
 });
+
+/**
+ * Lowers this thread's priority, not the process's: on Linux a thread's id is a process id to
+ * setpriority(2). Elsewhere (no /proc/thread-self) the thread keeps its priority.
+ */
+function lowerOwnPriority(niceness: number): void {
+  if (niceness <= 0) return;
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    // Never raised: a core that already runs niced keeps its worker at least as low.
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, Math.max(getPriority(threadId), niceness));
+  } catch {
+    // No /proc, or not allowed: the screens are kept all the same.
+  }
+}
 
 function assertNever(value: never): never {
   throw new Error(`Unknown screen request ${JSON.stringify(value)}`);

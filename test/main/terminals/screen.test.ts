@@ -1,8 +1,11 @@
 // The core's screen holds output back a moment and skips plain text that line feeds after it
 // push out of the scrollback. Each test feeds the same output to a screen that parses every byte
 // and compares what both show: the skipping must never be visible.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createScreen, type HoldTimer, type Screen } from '../../../src/main/terminals/screen.ts';
+import { createScreenHost, screenWorkerLimits } from '../../../src/main/terminals/screenHost.ts';
 
 const size = { cols: 80, rows: 24, scrollback: 200 };
 const opened: Screen[] = [];
@@ -243,5 +246,28 @@ describe('the core screen', () => {
     }
     // The comparison is worth something only if skipping happened along the way.
     expect(seedsThatSkipped).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('the screen worker', () => {
+  const workerThreads = () => readdirSync('/proc/self/task').filter((id) => readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim() === 'WorkerThread');
+
+  test.skipIf(process.platform !== 'linux')("runs below the priority of the core's thread, which reads the ptys, and leaves that thread's alone", async () => {
+    const ownThread = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    const ownPriority = getPriority(ownThread);
+    const before = new Set(workerThreads());
+    const host = createScreenHost({ log: () => undefined });
+    try {
+      expect(host.isThreaded).toBe(true);
+      const screen = host.open('terminal', { cols: 20, rows: 5, scrollback: 10 });
+      screen.write('hello');
+      expect((await screen.snapshot({ whenParsed: true })).screen).toContain('hello');
+      const started = workerThreads().filter((id) => !before.has(id));
+      expect(started).toHaveLength(1);
+      expect(getPriority(Number(started[0]))).toBe(Math.max(ownPriority, screenWorkerLimits.niceness));
+      expect(getPriority(ownThread)).toBe(ownPriority);
+    } finally {
+      await host.dispose();
+    }
   });
 });
