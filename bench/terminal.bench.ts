@@ -182,7 +182,13 @@ async function rawEcho(): Promise<number[]> {
     await echoed;
     samples.push(performance.now() - started);
   }
+  // A shell left running would keep the benchmark's process alive after the last row.
+  const exited = new Promise<void>((resolve) => pty.onExit(() => resolve()));
   pty.kill();
+  if (!(await Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000))]))) {
+    pty.kill('SIGKILL');
+    await exited;
+  }
   return samples;
 }
 
