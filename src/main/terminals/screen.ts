@@ -160,11 +160,8 @@ export function createScreen(options: ScreenOptions): Screen {
 
   /** Hands xterm, whole, the held pieces that start before stream offset `end`. */
   function releaseUpTo(end: number): void {
-    let start = written - heldStreamLength;
-    while (held.length > 0 && start < end) {
-      const piece = held.shift() as Piece;
+    for (const piece of held.splice(0, heldPiecesBefore(end))) {
       heldStreamLength -= piece.streamLength;
-      start += piece.streamLength;
       enqueue(piece);
     }
   }

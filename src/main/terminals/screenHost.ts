@@ -87,8 +87,7 @@ function threadedHost(file: URL, log: (line: string) => void): ScreenHost {
   let worker = start();
 
   function start(): Worker {
-    const { maxYoungGenerationSizeMb, niceness } = screenWorkerLimits;
-    const started = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb }, workerData: { niceness } });
+    const started = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: screenWorkerLimits.maxYoungGenerationSizeMb } });
     // The core's life decides the process's; a screen worker never keeps it running.
     started.unref();
     started.on('message', (reply: ScreenReply) => {

@@ -4,13 +4,13 @@
 // Messages follow the order they were posted in, so a snapshot covers every write before it.
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createScreen, type Screen } from './screen.ts';
-import type { ScreenReply, ScreenRequest } from './screenHost.ts';
+import { screenWorkerLimits, type ScreenReply, type ScreenRequest } from './screenHost.ts';
 
 const port = parentPort;
 if (!port) throw new Error('screenWorker.ts runs as a worker thread');
-lowerOwnPriority((workerData as { niceness?: number } | undefined)?.niceness ?? 0);
+lowerOwnPriority(screenWorkerLimits.niceness);
 
 const screens = new Map<string, Screen>();
 const post = (reply: ScreenReply) => port.postMessage(reply);

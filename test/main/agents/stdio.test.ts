@@ -7,6 +7,20 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { messageWriter, pipeReader, pipeWriter } from '../../../src/main/agents/acp/stdio.ts';
 
+/** A pipe that takes each chunk only when the test calls the next of `pending`. */
+function slowPipe(highWaterMark: number): { pipe: Writable; taken: string[]; pending: (() => void)[] } {
+  const taken: string[] = [];
+  const pending: (() => void)[] = [];
+  const pipe = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, callback) {
+      taken.push(String(chunk));
+      pending.push(() => callback());
+    },
+  });
+  return { pipe, taken, pending };
+}
+
 describe('agent stdio streams', () => {
   test('8 MB written to cat and read back arrive whole and in order', async () => {
     const cat = spawn('cat', [], { stdio: ['pipe', 'pipe', 'ignore'] });
@@ -35,20 +49,12 @@ describe('agent stdio streams', () => {
   });
 
   test('a write to a full pipe waits until it drains, and a write to a closed pipe fails', async () => {
-    const taken: Buffer[] = [];
-    const pending: (() => void)[] = [];
-    const pipe = new Writable({
-      highWaterMark: 4,
-      write(chunk: Buffer, _encoding, callback) {
-        taken.push(chunk);
-        pending.push(() => callback());
-      },
-    });
+    const { pipe, taken, pending } = slowPipe(4);
     const writer = pipeWriter(pipe).getWriter();
     let isFirstDone = false;
     const first = writer.write(Buffer.from('hello')).then(() => (isFirstDone = true));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(taken.map(String)).toEqual(['hello']);
+    expect(taken).toEqual(['hello']);
     expect(isFirstDone).toBe(false);
     pending.shift()?.();
     await first;
@@ -58,15 +64,7 @@ describe('agent stdio streams', () => {
   });
 
   test('messages reach the pipe as one line of JSON each, in order, within the write call; a full pipe makes the next wait', async () => {
-    const taken: string[] = [];
-    const pending: (() => void)[] = [];
-    const pipe = new Writable({
-      highWaterMark: 64,
-      write(chunk: Buffer, _encoding, callback) {
-        taken.push(String(chunk));
-        pending.push(() => callback());
-      },
-    });
+    const { pipe, taken, pending } = slowPipe(64);
     const writer = messageWriter(pipe).getWriter();
     await writer.ready; // started, as a connection's stream long is when a turn sends
     const prompt = { jsonrpc: '2.0' as const, id: 1, method: 'session/prompt', params: { sessionId: 's', prompt: [{ type: 'text', text: 'line one\nline two ✓' }] } };
