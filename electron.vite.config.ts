@@ -22,8 +22,9 @@ export default defineConfig({
         input: {
           index: resolve('src/main/shell/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
-          // A worker thread's own entry (terminal screens), found beside the chunks at run time.
+          // Worker threads' own entries (terminal screens, terminal ptys), found beside the chunks at run time.
           screenWorker: resolve('src/main/terminals/screenWorker.ts'),
+          ptyWorker: resolve('src/main/terminals/ptyWorker.ts'),
         },
       },
     },

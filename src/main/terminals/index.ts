@@ -1,5 +1,7 @@
 // The terminal service: the user's shells on node-pty in a session's folder, and the commands
-// agents run through ACP `terminal/create`, each with a headless screen in the core.
+// agents run through ACP `terminal/create`, each with a headless screen in the core. The ptys
+// are read on a worker thread of their own (ptyHost.ts) and the screens parsed on another
+// (screenHost.ts), so that a shell never waits for whatever else the core's thread is doing.
 //
 // Output leaves in ~5 ms batches as transient events that carry their stream offset; they are
 // never kept for replay. A view acknowledges what its xterm parsed, and a shell whose views
@@ -14,7 +16,6 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { IPty } from 'node-pty';
 import { fail, ok, type AppEventDraft, type Result } from '../../shared/contract.ts';
 import type { Terminal, TerminalAttachment } from '../../shared/terminals.ts';
 import { createPidRegistry, processStartIdentity, type AgentTerminalObserver } from '../agents/index.ts';
@@ -23,6 +24,7 @@ import type { SessionService } from '../sessions/index.ts';
 import type { SettingsService } from '../settings/index.ts';
 import type { Store, UnitOfWork } from '../store/index.ts';
 import { createTerminalRecords, type TerminalRecord } from './records.ts';
+import { createPtyHost, type Pty } from './ptyHost.ts';
 import { createScreenHost, type ScreenHandle } from './screenHost.ts';
 import { defaultShell, endShellSession, foregroundProgram, reapShellSession, startShell, type ShellCommand } from './shell.ts';
 
@@ -104,6 +106,8 @@ export interface TerminalServiceOptions {
   readonly flow?: Partial<Record<keyof typeof terminalFlow, number>>;
   /** Keep the screens on the core's thread instead of a worker (for comparison). */
   readonly isScreenThreaded?: boolean;
+  /** Read the ptys on the core's thread instead of a worker (for comparison). */
+  readonly isPtyThreaded?: boolean;
 }
 
 export interface TerminalService {
@@ -160,7 +164,7 @@ interface Entry {
   screen: ScreenHandle | undefined;
   /** The screen of an ended terminal, compacted; undefined until read from disk for a restored one. */
   saved: { screen: string; cols: number; rows: number } | undefined;
-  pty: IPty | undefined;
+  pty: Pty | undefined;
   exited: Promise<void>;
   pending: string[];
   pendingChars: number;
@@ -188,6 +192,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   const pidRegistry = createPidRegistry(options.store);
   const entries = new Map<string, Entry>();
   const screens = createScreenHost({ log, isThreaded: options.isScreenThreaded });
+  const ptys = createPtyHost({ log, isThreaded: options.isPtyThreaded });
   let isShuttingDown = false;
 
   const reapedAtStart = restoreAtStart();
@@ -202,7 +207,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       if (runningShells() >= terminalLimits.maxRunningShells) return fail('busy', `${terminalLimits.maxRunningShells} shells are running already; close some first.`);
       const cwd = input.cwd ? resolve(session.cwd, input.cwd) : session.cwd;
       const command: ShellCommand = input.shell ? { file: input.shell, args: [] } : defaultShell(env);
-      const started = startShell(command, { cwd, env, cols: input.cols, rows: input.rows });
+      const started = startShell(ptys, command, { cwd, env, cols: input.cols, rows: input.rows });
       if (!started.ok) return started;
       const pty = started.value;
       const now = new Date().toISOString();
@@ -340,8 +345,8 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       if (!session || session.archivedAt) return fail('invalid-state', 'The session is archived; restore it to start a shell in it.');
       if (runningShells() >= terminalLimits.maxRunningShells) return fail('busy', `${terminalLimits.maxRunningShells} shells are running already; close some first.`);
       // The same folder, unless it is gone (a worktree that was removed and recreated elsewhere).
-      const started = startShell({ file: entry.record.command, args: defaultShell(env).args }, { cwd: entry.record.cwd, env, cols, rows });
-      const fallback = started.ok ? started : startShell({ file: entry.record.command, args: defaultShell(env).args }, { cwd: session.cwd, env, cols, rows });
+      const started = startShell(ptys, { file: entry.record.command, args: defaultShell(env).args }, { cwd: entry.record.cwd, env, cols, rows });
+      const fallback = started.ok ? started : startShell(ptys, { file: entry.record.command, args: defaultShell(env).args }, { cwd: session.cwd, env, cols, rows });
       if (!fallback.ok) return fallback;
       const pty = fallback.value;
       if (!entry.screen) {
@@ -474,7 +479,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
       // Their rows stay `running`: the next core shows them as restored, ended with BooCode.
       await Promise.all(shells.map(endShell));
       for (const entry of live) dispose(entry);
-      await screens.dispose();
+      await Promise.all([screens.dispose(), ptys.dispose()]);
     },
   };
   return service;
@@ -482,7 +487,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   // -------------------------------------------------------------------------------------------
   // Output and flow control
 
-  function follow(entry: Entry, pty: IPty): void {
+  function follow(entry: Entry, pty: Pty): void {
     entry.pty = pty;
     let settle: () => void = () => {};
     entry.exited = new Promise((resolveExit) => {

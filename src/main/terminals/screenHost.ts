@@ -2,10 +2,9 @@
 // parsing a flood never keeps the core's thread from reading the ptys, or on the core's thread
 // when the worker's file cannot be found (a bundle laid out differently). Both behave the same:
 // a snapshot covers every write made before it was asked for.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createScreen, type ScreenOptions, type ScreenSnapshot, type SnapshotOptions } from './screen.ts';
+import { workerFile } from './workerFile.ts';
 
 export const screenWorkerLimits = {
   /**
@@ -62,7 +61,7 @@ export interface ScreenHost {
 }
 
 export function createScreenHost(options: { log: (line: string) => void; isThreaded?: boolean }): ScreenHost {
-  const file = options.isThreaded === false ? undefined : workerFile();
+  const file = options.isThreaded === false ? undefined : workerFile('screenWorker');
   if (!file) {
     if (options.isThreaded !== false) options.log("terminal screens run on the core's thread: the screen worker's file was not found");
     return inThreadHost();
@@ -195,18 +194,4 @@ function inThreadHost(): ScreenHost {
     },
     dispose: async () => {},
   };
-}
-
-/**
- * The worker's file: beside this one when the core runs from source (Node strips the types), a
- * level up from the shared chunk in the bundle (electron-vite builds it as its own entry). The
- * names go through a list, not literals in `new URL`, so that the bundler leaves them alone.
- */
-function workerFile(): URL | undefined {
-  const candidates = ['./screenWorker.ts', '../screenWorker.js', './screenWorker.js'];
-  for (const candidate of candidates) {
-    const url = new URL(candidate, import.meta.url);
-    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
-  }
-  return undefined;
 }

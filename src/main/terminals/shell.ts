@@ -2,11 +2,11 @@
 // starts the shell as a session leader (setsid), so the shell is its own process group and
 // every job it starts gets a group of its own in the shell's session; ending a terminal ends
 // every group in that session, not only the shell's.
-import { spawn as spawnPty, type IPty } from 'node-pty';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fail, ok, type Result } from '../../shared/contract.ts';
 import { liveProcesses, processStartIdentity, readProcessStat, signalProcessGroup } from '../agents/index.ts';
+import type { Pty, PtyHost } from './ptyHost.ts';
 
 export const shellTimings = {
   /**
@@ -49,11 +49,11 @@ export function shellEnvironment(env: NodeJS.ProcessEnv): Record<string, string>
 
 export type ShellStartFailure = 'path-missing' | 'not-a-directory' | 'internal';
 
-export function startShell(command: ShellCommand, options: { cwd: string; env: NodeJS.ProcessEnv; cols: number; rows: number }): Result<IPty> {
+export function startShell(host: PtyHost, command: ShellCommand, options: { cwd: string; env: NodeJS.ProcessEnv; cols: number; rows: number }): Result<Pty> {
   if (!existsSync(options.cwd)) return fail('path-missing', `The folder ${options.cwd} does not exist any more.`);
   if (!statSync(options.cwd).isDirectory()) return fail('not-a-directory', `${options.cwd} is not a folder.`);
   try {
-    return ok(spawnPty(command.file, [...command.args], { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: options.cwd, env: shellEnvironment(options.env) }));
+    return ok(host.spawn(command.file, command.args, { name: 'xterm-256color', cols: options.cols, rows: options.rows, cwd: options.cwd, env: shellEnvironment(options.env) }));
   } catch (error) {
     return fail('path-missing', `Cannot start ${command.file}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -64,7 +64,7 @@ export function startShell(command: ShellCommand, options: { cwd: string; env: N
  * foreground group from /proc; elsewhere node-pty's name of the foreground process is compared
  * with the shell's).
  */
-export function foregroundProgram(pty: IPty, shellFile: string): string | undefined {
+export function foregroundProgram(pty: Pty, shellFile: string): string | undefined {
   if (process.platform === 'linux') {
     const foreground = readForegroundGroup(pty.pid);
     if (foreground === undefined || foreground <= 0 || foreground === pty.pid) return undefined;

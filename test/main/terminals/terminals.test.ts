@@ -3,11 +3,12 @@
 // a late view sees the same screen, screens outlive the core, and no shell outlives its owner.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Core } from '../../../src/main/core/index.ts';
 import { terminalFlow } from '../../../src/main/terminals/index.ts';
+import { ptyWorkerLimits } from '../../../src/main/terminals/ptyHost.ts';
 import { liveProcesses } from '../../../src/main/agents/processTree.ts';
 import { reports } from '../../helpers/agents.ts';
 import { assistantText, sendAndWait, setupChat } from '../../helpers/chats.ts';
@@ -117,8 +118,9 @@ describe('terminals', () => {
     expect(hash.digest.digest('hex')).toBe(expected.digest);
     expect(viewer.misordered).toEqual([]);
     // What the view has not acknowledged never exceeds the high watermark by more than what was
-    // already read when the pty paused (one batch, one pty read).
-    expect(largestLag).toBeLessThanOrEqual(terminalFlow.highWatermark + terminalFlow.maxBatchChars + 64 * 1024);
+    // already read when the pty paused: one batch, and what the pty worker had read and handed
+    // over (its in-flight window and one piece).
+    expect(largestLag).toBeLessThanOrEqual(terminalFlow.highWatermark + terminalFlow.maxBatchChars + ptyWorkerLimits.maxInFlightChars + ptyWorkerLimits.maxPieceChars);
     // 50 MB of text is 100 MB as JavaScript strings; a design that buffered it would show here.
     expect(largestHeapGrowth).toBeLessThan(64 * 1024 * 1024);
     viewer.close();
@@ -138,6 +140,30 @@ describe('terminals', () => {
     expect(await until(() => tail.includes('STOPPED'), 1_000)).toBe(true);
     expect(Date.now() - interruptedAt).toBeLessThan(1_000);
     expect(liveProcesses().some((stat) => stat.command === 'yes' && stat.session === shellPid(core, terminalId))).toBe(false);
+    viewer.close();
+  });
+
+  test("a shell's output is read while the core's thread is busy: the shell does not wait for it, and the view still gets every unit once", async () => {
+    const core = testCore({ env: shellEnv() });
+    const { sessionId, folder } = await sessionIn(core);
+    const terminalId = await newTerminal(core, sessionId);
+    const viewer = await attachViewer(core, terminalId, { keepText: true });
+    await type(core, terminalId, 'echo rea""dy\r');
+    await viewer.waitFor('ready');
+    // ~200k units: fifty times what a pty holds, within what the reader may queue for the core.
+    const lines = 30_000;
+    const flag = join(folder, 'seq.done');
+    await type(core, terminalId, `seq 1 ${lines}; touch seq.done\r`);
+    // The core's thread does nothing else until the shell has written it all (or 10 s pass).
+    const deadline = Date.now() + 10_000;
+    let isDone = false;
+    while (!isDone && Date.now() < deadline) isDone = existsSync(flag);
+    expect(isDone).toBe(true);
+    expect(ptyWorkerLimits.maxInFlightChars).toBeGreaterThan(lines * 7.7);
+    await viewer.waitFor(`\r\n${lines - 1}\r\n${lines}\r\n`, 10_000);
+    const numbers = viewer.text().match(/^\d+\r$/gm)?.map((line) => Number(line.slice(0, -1))) ?? [];
+    expect(numbers).toEqual(Array.from({ length: lines }, (_, index) => index + 1));
+    expect(viewer.misordered).toEqual([]);
     viewer.close();
   });
 
