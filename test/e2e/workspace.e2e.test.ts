@@ -145,7 +145,8 @@ describe('the workspace in a browser', () => {
       await page.getByRole('tab', { name: '1 New chat' }).click();
       await page.getByRole('textbox', { name: 'Message' }).fill('Keep going');
       await page.keyboard.press('Enter');
-      await expect.poll(async () => (await page.getByRole('button', { name: 'Login page', exact: true }).textContent()) ?? '').toContain('1');
+      // The turn starts the agent afresh (serve restarted) before the change is recorded.
+      await expect.poll(async () => (await page.getByRole('button', { name: 'Login page', exact: true }).textContent()) ?? '', { timeout: 15_000 }).toContain('1');
 
       await page.getByRole('button', { name: 'Archive Login page' }).click();
       const guard = page.getByRole('dialog', { name: 'Archive Login page?' });

@@ -4,8 +4,8 @@
 // write, database commit or garbage collection there would leave each busy shell blocked. The
 // worker does nothing but read, and hands the output over in pieces of a few ms. Starting a
 // shell stays synchronous (the core waits for the worker's answer), so the pid is known at
-// once (the worker starts with the core, so it is ready by then). When the worker's file cannot
-// be found, the ptys are read on the core's thread.
+// once (the worker starts a moment after the core, so it is ready by then). When the worker's
+// file cannot be found, the ptys are read on the core's thread.
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { workerFile } from './workerFile.ts';
@@ -26,6 +26,8 @@ export const ptyWorkerLimits = {
    * two unless it is busy.
    */
   maxInFlightChars: 256 * 1024,
+  /** The worker starts this long after the core, or with the first shell if that comes sooner. */
+  startDelayMs: 1_000,
   /** How long starting a shell may wait for the worker (its first start loads node-pty). */
   answerWaitMs: 10_000,
   /** Short-lived strings at the output's rate: a small young generation is scavenged cheaply. */
@@ -111,9 +113,14 @@ function threadedHost(file: URL, log: (line: string) => void): PtyHost {
   const live = new Map<number, Live>();
   let nextId = 1;
   let isDisposed = false;
-  // Started now, as the screens' worker is: loading node-pty in it takes ~100 ms, which the first
-  // shell would otherwise wait for on the core's thread.
-  let running: Running | undefined = start();
+  // Started a moment after the core (which has its own start to get through): loading node-pty
+  // in it takes ~100 ms, which the first shell would otherwise wait for on the core's thread.
+  // A shell asked for sooner starts it.
+  let running: Running | undefined;
+  const warmUp = setTimeout(() => {
+    if (!isDisposed) running ??= start();
+  }, ptyWorkerLimits.startDelayMs);
+  warmUp.unref();
 
   function start(): Running {
     const signal = new SharedArrayBuffer(4);
@@ -212,6 +219,7 @@ function threadedHost(file: URL, log: (line: string) => void): PtyHost {
     async dispose() {
       if (isDisposed) return;
       isDisposed = true;
+      clearTimeout(warmUp);
       live.clear();
       await running?.worker.terminate();
     },
