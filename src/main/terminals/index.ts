@@ -196,6 +196,8 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   let isShuttingDown = false;
 
   const reapedAtStart = restoreAtStart();
+  // Terminals to show again: a shell will likely be restarted in one of them.
+  if (entries.size > 0) ptys.warmUp();
   const saveTimer = setInterval(saveDirtyScreens, terminalTimings.saveIntervalMs);
   saveTimer.unref();
 
@@ -248,6 +250,8 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
     async attach(terminalId, viewerId, { detachBeyond } = {}) {
       const entry = entries.get(terminalId);
       if (!entry) return fail('not-found', `No terminal with id ${terminalId}.`);
+      // A window shows terminals: the next may be a new shell.
+      ptys.warmUp();
       flush(entry);
       // Counted from now: output published while the snapshot is taken is this view's to acknowledge.
       entry.viewers.set(viewerId, { acked: entry.offset, lastSeenAt: Date.now(), detachBeyond });

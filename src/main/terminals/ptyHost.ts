@@ -4,8 +4,9 @@
 // write, database commit or garbage collection there would leave each busy shell blocked. The
 // worker does nothing but read, and hands the output over in pieces of a few ms. Starting a
 // shell stays synchronous (the core waits for the worker's answer), so the pid is known at
-// once (the worker starts a moment after the core, so it is ready by then). When the worker's
-// file cannot be found, the ptys are read on the core's thread.
+// once. Loading node-pty in the worker takes ~100 ms, so the core starts it as soon as terminals
+// are in sight (a view attaches, terminals were restored); a core that never shows one never
+// starts it. When the worker's file cannot be found, the ptys are read on the core's thread.
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { workerFile } from './workerFile.ts';
@@ -26,8 +27,6 @@ export const ptyWorkerLimits = {
    * two unless it is busy.
    */
   maxInFlightChars: 256 * 1024,
-  /** The worker starts this long after the core, or with the first shell if that comes sooner. */
-  startDelayMs: 1_000,
   /** How long starting a shell may wait for the worker (its first start loads node-pty). */
   answerWaitMs: 10_000,
   /** Short-lived strings at the output's rate: a small young generation is scavenged cheaply. */
@@ -64,6 +63,8 @@ export interface Pty {
 export interface PtyHost {
   /** Starts a program on a new pty; throws as node-pty does when it cannot. */
   spawn(file: string, args: readonly string[], options: PtyOptions): Pty;
+  /** Gets the reader ready without waiting for it, so that the next shell does not wait either. */
+  warmUp(): void;
   /** True when the ptys are read on a worker thread. */
   readonly isThreaded: boolean;
   dispose(): Promise<void>;
@@ -113,14 +114,8 @@ function threadedHost(file: URL, log: (line: string) => void): PtyHost {
   const live = new Map<number, Live>();
   let nextId = 1;
   let isDisposed = false;
-  // Started a moment after the core (which has its own start to get through): loading node-pty
-  // in it takes ~100 ms, which the first shell would otherwise wait for on the core's thread.
-  // A shell asked for sooner starts it.
+  // Started when terminals are in sight (warmUp), or by the first shell, which then waits for it.
   let running: Running | undefined;
-  const warmUp = setTimeout(() => {
-    if (!isDisposed) running ??= start();
-  }, ptyWorkerLimits.startDelayMs);
-  warmUp.unref();
 
   function start(): Running {
     const signal = new SharedArrayBuffer(4);
@@ -190,6 +185,9 @@ function threadedHost(file: URL, log: (line: string) => void): PtyHost {
 
   return {
     isThreaded: true,
+    warmUp() {
+      if (!isDisposed) running ??= start();
+    },
     spawn(spawnFile, args, spawnOptions) {
       if (isDisposed) throw new Error('the terminals are shutting down');
       const id = nextId++;
@@ -219,7 +217,6 @@ function threadedHost(file: URL, log: (line: string) => void): PtyHost {
     async dispose() {
       if (isDisposed) return;
       isDisposed = true;
-      clearTimeout(warmUp);
       live.clear();
       await running?.worker.terminate();
     },
@@ -229,6 +226,7 @@ function threadedHost(file: URL, log: (line: string) => void): PtyHost {
 function inThreadHost(): PtyHost {
   return {
     isThreaded: false,
+    warmUp: () => {},
     spawn(file, args, options) {
       const pty: IPty = spawnPty(file, [...args], options);
       return {

@@ -96,6 +96,16 @@ describe('pty host', () => {
     expect(output().match(/^\d{1023}\r$/gm)?.length).toBe(2000);
   });
 
+  test('a reader warmed up ahead starts programs as one started by the first program does', async () => {
+    const ptyHost = host();
+    ptyHost.warmUp();
+    ptyHost.warmUp();
+    const { pty, output, exited } = run(ptyHost, 'echo warm-$((6 * 7)); read line');
+    expect(await until(() => output().includes('warm-42'))).toBe(true);
+    pty.write('\r');
+    expect(await exited).toMatchObject({ exitCode: 0 });
+  });
+
   test("the foreground program's name is known", async () => {
     const { pty, exited } = run(host(), 'sleep 0.6');
     expect(await until(() => pty.process === 'sleep')).toBe(true);
