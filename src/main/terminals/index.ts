@@ -106,8 +106,6 @@ export interface TerminalServiceOptions {
   readonly flow?: Partial<Record<keyof typeof terminalFlow, number>>;
   /** Keep the screens on the core's thread instead of a worker (for comparison). */
   readonly isScreenThreaded?: boolean;
-  /** Read the ptys on the core's thread instead of a worker (for comparison). */
-  readonly isPtyThreaded?: boolean;
 }
 
 export interface TerminalService {
@@ -192,7 +190,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   const pidRegistry = createPidRegistry(options.store);
   const entries = new Map<string, Entry>();
   const screens = createScreenHost({ log, isThreaded: options.isScreenThreaded });
-  const ptys = createPtyHost({ log, isThreaded: options.isPtyThreaded });
+  const ptys = createPtyHost({ log });
   let isShuttingDown = false;
 
   const reapedAtStart = restoreAtStart();
