@@ -20,6 +20,8 @@ const SEQ_LAST = 2_000_000;
 /** Interleaved rounds of raw and ours: the raw rate alone varies by half from run to run here. */
 const ROUNDS = 7;
 const KEYSTROKES = 100;
+/** Between one keystroke and the next: 10 keys a second, a fast typist (about 120 words a minute). */
+const KEY_PACE_MS = 100;
 const floodSeconds = Number(process.env.BOO_BENCH_FLOOD_SECONDS ?? 30);
 
 setFlagsFromString('--expose-gc');
@@ -164,6 +166,15 @@ async function throughput(): Promise<BenchRow[]> {
 // ---------------------------------------------------------------------------------------------
 // Echo latency
 
+/** Resolves `KEY_PACE_MS` after it last resolved: every keystroke of every path at the same pace. */
+function keyPace(): () => Promise<void> {
+  let lastAt = 0;
+  return async () => {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastAt + KEY_PACE_MS - performance.now())));
+    lastAt = performance.now();
+  };
+}
+
 /** Raw: a keystroke written to bash's pty until its echo is read back, in Node. */
 async function rawEcho(): Promise<number[]> {
   const pty = spawnPty('/bin/bash', ['--norc', '--noprofile'], { cols: 120, rows: 30, env: { ...process.env, PS1: 'raw$ ' } as Record<string, string> });
@@ -175,8 +186,10 @@ async function rawEcho(): Promise<number[]> {
   });
   await until(() => output.includes('raw$ '));
   const samples: number[] = [];
+  const pace = keyPace();
   for (let index = 0; index < KEYSTROKES; index += 1) {
     const echoed = new Promise<void>((resolve) => (onEcho = resolve));
+    await pace();
     const started = performance.now();
     pty.write('x');
     await echoed;
@@ -196,6 +209,13 @@ async function rawEcho(): Promise<number[]> {
  * Ours: a key pressed in the page until the echoed character is on the screen: from keydown to
  * the moment xterm's renderer puts it in the DOM, which happens in a frame's rendering step,
  * painted at the end of that same frame.
+ *
+ * Keys go down `KEY_PACE_MS` apart, a fast typist's pace, through the browser's input pipeline
+ * (CDP's Input.dispatchKeyEvent, what Playwright's keyboard uses), and each is held until its
+ * echo is drawn, as a finger holds a key for tens of milliseconds. Pressed back to back as fast
+ * as the previous echo appears instead, each keystroke would land in the previous one's wake
+ * (its acknowledgement, the core's screen, the frame being painted, the driver's own round
+ * trips): a load no typist makes, which on a two-core machine adds ~10 ms to the 95th percentile.
  */
 async function pageEcho(terminal: TerminalPage): Promise<number[]> {
   const { page, label } = terminal;
@@ -203,15 +223,19 @@ async function pageEcho(terminal: TerminalPage): Promise<number[]> {
   await page.keyboard.type('Q');
   await page.evaluate((text) => {
     const region = document.querySelector(`[aria-label="${text}"]`) as HTMLElement;
-    const probe = { expected: '', startedAt: 0, samples: [] as number[], isWaiting: false };
-    (window as unknown as { echoProbe: typeof probe }).echoProbe = probe;
+    const probe: EchoProbe = { expected: '', startedAt: 0, samples: [], isWaiting: false, drawn: Promise.resolve(), markDrawn: () => {} };
+    (window as unknown as { echoProbe: EchoProbe }).echoProbe = probe;
     document.addEventListener('keydown', () => (probe.startedAt = performance.now()), true);
     new MutationObserver(() => {
       if (!probe.isWaiting || !(region.textContent ?? '').includes(probe.expected)) return;
       probe.isWaiting = false;
       probe.samples.push(performance.now() - probe.startedAt);
+      probe.markDrawn();
     }).observe(region, { subtree: true, childList: true, characterData: true });
   }, label);
+  const cdp = await page.context().newCDPSession(page);
+  const key = { key: 'x', code: 'KeyX', windowsVirtualKeyCode: 88, nativeVirtualKeyCode: 88 };
+  const pace = keyPace();
   for (let index = 1; index <= KEYSTROKES; index += 1) {
     // The line is started over every few keys: one that reached the edge would wrap where the
     // prompt's length says (the host's name, the folder), and readline redraws it there.
@@ -223,15 +247,29 @@ async function pageEcho(terminal: TerminalPage): Promise<number[]> {
       await page.keyboard.type(marker);
     }
     await page.evaluate((expected) => {
-      const probe = (window as unknown as { echoProbe: { expected: string; isWaiting: boolean } }).echoProbe;
+      const probe = (window as unknown as { echoProbe: EchoProbe }).echoProbe;
       probe.expected = expected;
       probe.isWaiting = true;
+      probe.drawn = new Promise((resolve) => (probe.markDrawn = resolve));
     }, `${marker}${'x'.repeat(inLine)}`);
-    await page.keyboard.press('x');
-    await page.waitForFunction((count) => (window as unknown as { echoProbe: { samples: number[] } }).echoProbe.samples.length >= count, index, { polling: 'raf', timeout: 10_000 });
+    const drawn = page.evaluate(() => (window as unknown as { echoProbe: EchoProbe }).echoProbe.drawn);
+    await pace();
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', text: 'x', unmodifiedText: 'x', ...key });
+    await Promise.race([drawn, new Promise((_, reject) => setTimeout(() => reject(new Error(`keystroke ${index} was not echoed`)), 10_000))]);
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...key });
   }
+  await cdp.detach();
   await page.keyboard.press('Control+u');
-  return page.evaluate(() => (window as unknown as { echoProbe: { samples: number[] } }).echoProbe.samples);
+  return page.evaluate(() => (window as unknown as { echoProbe: EchoProbe }).echoProbe.samples);
+}
+
+interface EchoProbe {
+  expected: string;
+  startedAt: number;
+  samples: number[];
+  isWaiting: boolean;
+  drawn: Promise<void>;
+  markDrawn: () => void;
 }
 
 /** Diagnostic: a client in Node on the WebSocket, through the core to bash and back: the core's share. */
@@ -249,13 +287,14 @@ async function socketEcho(rig: UiRig, terminalId: string): Promise<number[]> {
   send('terminals.attach', { terminalId, viewerId: 'bench-socket' });
   await new Promise((resolve) => setTimeout(resolve, 500));
   const samples: number[] = [];
+  const pace = keyPace();
   for (let index = 0; index < KEYSTROKES; index += 1) {
     const echoed = new Promise<void>((resolve) => (onEcho = resolve));
+    await pace();
     const started = performance.now();
     send('terminals.input', { terminalId, data: 'y' });
     await echoed;
     samples.push(performance.now() - started);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   send('terminals.input', { terminalId, data: '\x15' });
   socket.close();
