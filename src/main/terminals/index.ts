@@ -24,6 +24,7 @@ import type { SessionService } from '../sessions/index.ts';
 import type { SettingsService } from '../settings/index.ts';
 import type { Store, UnitOfWork } from '../store/index.ts';
 import { createTerminalRecords, type TerminalRecord } from './records.ts';
+import { createCoalescer, type Coalescer } from './coalescer.ts';
 import { createPtyHost, type Pty } from './ptyHost.ts';
 import { createScreenHost, type ScreenHandle } from './screenHost.ts';
 import { defaultShell, endShellSession, foregroundProgram, reapShellSession, startShell, type ShellCommand } from './shell.ts';
@@ -164,10 +165,8 @@ interface Entry {
   saved: { screen: string; cols: number; rows: number } | undefined;
   pty: Pty | undefined;
   exited: Promise<void>;
-  pending: string[];
-  pendingChars: number;
-  batchTimer: NodeJS.Timeout | undefined;
-  lastFlushAt: number;
+  /** Output on its way to the views, in batches (`terminalFlow.batchMs`). */
+  output: Coalescer;
   /** When output last arrived (performance.now()). */
   lastOutputAt: number;
   viewers: Map<string, Viewer>;
@@ -184,6 +183,7 @@ interface Entry {
 
 export function createTerminalService(options: TerminalServiceOptions): TerminalService {
   const flow = { ...terminalFlow, ...options.flow };
+  const batches = { windowMs: flow.batchMs, maxChars: flow.maxBatchChars, emit: publish };
   const env = options.env ?? process.env;
   const { events, sessions, settings, unitOfWork, log } = options;
   const records = createTerminalRecords(options.store, options.dataDir);
@@ -235,7 +235,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
         records.insert(record);
         return { value: undefined, events: [changed(record)] };
       });
-      const entry = newEntry(record, 0);
+      const entry = newEntry(record, 0, batches);
       entries.set(record.id, entry);
       entry.screen = openScreen(entry, { cols: input.cols, rows: input.rows });
       follow(entry, pty);
@@ -431,7 +431,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
           createdAt: new Date().toISOString(),
           endedAt: null,
         };
-        const entry = newEntry(record, 0);
+        const entry = newEntry(record, 0, batches);
         entry.decoder = new StringDecoder('utf8');
         entry.screen = openScreen(entry, { cols: record.cols, rows: record.rows });
         entries.set(record.id, entry);
@@ -443,7 +443,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
         if (!entry?.decoder || !entry.screen) return;
         // Pipes carry bare newlines; a terminal needs the carriage return a pty would add.
         const text = entry.decoder.write(chunk).replace(/\r?\n/g, '\r\n');
-        const backlog = entry.offset + entry.pendingChars - entry.screen.parsedOffset();
+        const backlog = entry.offset + entry.output.pendingChars - entry.screen.parsedOffset();
         if (backlog > terminalLimits.agentScreenBacklog) {
           if (!entry.isSkipping) append(entry, '\r\n\x1b[2m[BooCode: output skipped — the command writes faster than it can be shown]\x1b[0m\r\n');
           entry.isSkipping = true;
@@ -522,25 +522,15 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   function append(entry: Entry, data: string): void {
     if (entry.isClosed || data.length === 0) return;
     entry.lastOutputAt = performance.now();
-    entry.pending.push(data);
-    entry.pendingChars += data.length;
-    if (entry.batchTimer) {
-      if (entry.pendingChars >= flow.maxBatchChars) flush(entry);
-      return;
-    }
-    const wait = entry.lastFlushAt + flow.batchMs - performance.now();
-    if (wait <= 0 || entry.pendingChars >= flow.maxBatchChars) flush(entry);
-    else entry.batchTimer = setTimeout(() => flush(entry), wait);
+    entry.output.push(data);
   }
 
   function flush(entry: Entry): void {
-    if (entry.batchTimer) clearTimeout(entry.batchTimer);
-    entry.batchTimer = undefined;
-    if (entry.pendingChars === 0) return;
-    const data = entry.pending.length === 1 ? (entry.pending[0] as string) : entry.pending.join('');
-    entry.pending = [];
-    entry.pendingChars = 0;
-    entry.lastFlushAt = performance.now();
+    entry.output.flush();
+  }
+
+  /** A batch leaves: to the core's screen and, as a transient event stamped with its offset, to the views. */
+  function publish(entry: Entry, data: string): void {
     const offset = entry.offset;
     entry.offset += data.length;
     const now = Date.now();
@@ -730,7 +720,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
         records.update(record);
         drafts.push(changed(record));
       }
-      entries.set(record.id, newEntry(record, 0));
+      entries.set(record.id, newEntry(record, 0, batches));
     }
     records.sweepScreens();
     if (drafts.length > 0) events.publish(drafts);
@@ -766,28 +756,25 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   }
 
   function dispose(entry: Entry): void {
-    if (entry.batchTimer) clearTimeout(entry.batchTimer);
+    entry.output.dispose();
     if (entry.staleTimer) clearTimeout(entry.staleTimer);
     if (entry.titleTimer) clearTimeout(entry.titleTimer);
-    entry.batchTimer = entry.staleTimer = entry.titleTimer = undefined;
+    entry.staleTimer = entry.titleTimer = undefined;
     entry.screen?.dispose();
     entry.screen = undefined;
     entry.viewers.clear();
   }
 }
 
-function newEntry(record: TerminalRecord, offset: number): Entry {
-  return {
+function newEntry(record: TerminalRecord, offset: number, batches: { windowMs: number; maxChars: number; emit: (entry: Entry, data: string) => void }): Entry {
+  const entry: Entry = {
     record,
     offset,
     screen: undefined,
     saved: undefined,
     pty: undefined,
     exited: Promise.resolve(),
-    pending: [],
-    pendingChars: 0,
-    batchTimer: undefined,
-    lastFlushAt: 0,
+    output: createCoalescer({ ...batches, emit: (data) => batches.emit(entry, data) }),
     lastOutputAt: 0,
     viewers: new Map(),
     isPaused: false,
@@ -799,6 +786,7 @@ function newEntry(record: TerminalRecord, offset: number): Entry {
     decoder: undefined,
     isSkipping: false,
   };
+  return entry;
 }
 
 function toTerminal(record: TerminalRecord): Terminal {

@@ -3,6 +3,7 @@
 // close together leaves as one message; the first after a quiet spell leaves at once.
 import { spawn, type IPty } from 'node-pty';
 import { parentPort, workerData } from 'node:worker_threads';
+import { createCoalescer, type Coalescer } from './coalescer.ts';
 import { ptyWorkerLimits, type PtyAnswer, type PtyEvent, type PtyRequest, type PtyWorkerData } from './ptyHost.ts';
 
 const port = parentPort;
@@ -12,10 +13,7 @@ const flag = new Int32Array(signal);
 
 interface Reading {
   readonly pty: IPty;
-  pending: string[];
-  pendingChars: number;
-  timer: NodeJS.Timeout | undefined;
-  lastSentAt: number;
+  readonly output: Coalescer;
   /** Sent and not yet taken by the core's thread. */
   inFlight: number;
   /** The core asked for a pause (flow control). */
@@ -73,37 +71,19 @@ function start(request: Extract<PtyRequest, { type: 'spawn' }>): void {
     answer({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     return;
   }
-  const reading: Reading = { pty, pending: [], pendingChars: 0, timer: undefined, lastSentAt: 0, inFlight: 0, isHeld: false, isPaused: false };
+  const output = createCoalescer({ windowMs: ptyWorkerLimits.coalesceMs, maxChars: ptyWorkerLimits.maxPieceChars, emit: (data) => hand(request.id, reading, data) });
+  const reading: Reading = { pty, output, inFlight: 0, isHeld: false, isPaused: false };
   ptys.set(request.id, reading);
-  pty.onData((data) => take(request.id, reading, data));
+  pty.onData((data) => output.push(data));
   pty.onExit(({ exitCode, signal: exitSignal }) => {
-    flush(request.id, reading);
+    output.flush();
     ptys.delete(request.id);
     send({ type: 'exit', id: request.id, exitCode, signal: exitSignal });
   });
   answer({ type: 'spawned', pid: pty.pid });
 }
 
-function take(id: number, reading: Reading, data: string): void {
-  reading.pending.push(data);
-  reading.pendingChars += data.length;
-  if (reading.timer) {
-    if (reading.pendingChars >= ptyWorkerLimits.maxPieceChars) flush(id, reading);
-    return;
-  }
-  const wait = reading.lastSentAt + ptyWorkerLimits.coalesceMs - performance.now();
-  if (wait <= 0 || reading.pendingChars >= ptyWorkerLimits.maxPieceChars) flush(id, reading);
-  else reading.timer = setTimeout(() => flush(id, reading), wait);
-}
-
-function flush(id: number, reading: Reading): void {
-  if (reading.timer) clearTimeout(reading.timer);
-  reading.timer = undefined;
-  if (reading.pendingChars === 0) return;
-  const data = reading.pending.length === 1 ? (reading.pending[0] as string) : reading.pending.join('');
-  reading.pending = [];
-  reading.pendingChars = 0;
-  reading.lastSentAt = performance.now();
+function hand(id: number, reading: Reading, data: string): void {
   reading.inFlight += data.length;
   send({ type: 'data', id, data });
   updatePause(reading);
