@@ -128,9 +128,27 @@ describe('the changes tab in a browser', () => {
       await send(page, 'tidy the old files', 'Beta tidied up.');
       const worktree = worktreeOf();
 
+      // What the tab asks the core, in order (the page's socket, recorded from here on).
+      await page.evaluate(() => {
+        const sent: string[] = [];
+        (window as unknown as { sentMethods: string[] }).sentMethods = sent;
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+          if (typeof data === 'string') sent.push((JSON.parse(data) as { method?: string }).method ?? '');
+          send.call(this, data);
+        };
+      });
+      const sentMethods = () => page.evaluate(() => (window as unknown as { sentMethods: string[] }).sentMethods.filter((method) => method.startsWith('changes.')));
+
       // The file list and badges match what each agent did; the counts are on the tab and the session.
       await page.getByRole('button', { name: 'New tab in pane 1' }).click();
       await page.getByRole('menuitem', { name: /^Changes/ }).click();
+      // The list and the first file's diff are read first; recording the worktree again (git over
+      // every file) starts once they are answered, so that it never delays the tab's first paint.
+      await expect.poll(sentMethods, { timeout: 15_000 }).toContain('changes.refresh');
+      const asked = await sentMethods();
+      expect(asked.slice(0, 2)).toEqual(['changes.get', 'changes.file']);
+      expect(asked.indexOf('changes.refresh')).toBeGreaterThan(asked.indexOf('changes.file'));
       await expect.poll(() => changes(page).textContent()).toContain('Changes (4)');
       await expect.poll(() => page.getByRole('button', { name: 'Review', exact: true }).textContent()).toContain('4');
       const list = page.getByRole('list', { name: 'Changed files' });

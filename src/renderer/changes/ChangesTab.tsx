@@ -6,7 +6,7 @@
 import { Archive, Check, GitCommitHorizontal, Undo2, X } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ChangeSetView, ChangeTurn, Hunk, ReviewedFile } from '../../shared/changes.ts';
-import type { BooError } from '../../shared/contract.ts';
+import type { BooError, Result } from '../../shared/contract.ts';
 import { Dialog } from '../ui/Dialog.tsx';
 import { useWindow, type AppStore } from '../state/store.ts';
 import { DiffView } from './DiffView.tsx';
@@ -31,11 +31,20 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   const [rejecting, setRejecting] = useState<Target | undefined>();
   const [isCommitting, setCommitting] = useState(false);
   const frame = useRef<HTMLDivElement>(null);
+  /** What the list shows, for a reload to ask for the shown file's diff before the list is drawn. */
+  const choice = useRef({ filter, selected });
+  useEffect(() => {
+    choice.current = { filter, selected };
+  }, [filter, selected]);
+  /** The shown file's diff, asked for as soon as its change set arrived: read while the list is drawn. */
+  const early = useRef<{ changes: ChangeSetView; path: string; read: Promise<Result<ReviewedFile>> } | undefined>(undefined);
 
   const reload = useCallback(async () => {
     // The list without the hunks' lines: a big change set stays small; the shown file's diff is read apart.
     const read = await store.call('changes.get', { sessionId, lines: 'none' });
     if (read.ok) {
+      const shown = pickFile(read.value.files, choice.current.filter, choice.current.selected);
+      early.current = shown ? { changes: read.value, path: shown.path, read: store.call('changes.file', { sessionId, path: shown.path }) } : undefined;
       setChanges(read.value);
       setError(undefined);
     } else {
@@ -49,12 +58,40 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
   // A conflict is about the change set it was found in.
   useEffect(() => setConflict(undefined), [computedAt]);
 
+  const agentName = useCallback((agentId: string) => (agentId === 'you' ? 'you' : (agents?.find((agent) => agent.id === agentId)?.name ?? agentId)), [agents]);
+  const files = useMemo(() => (changes?.files ?? []).filter((file) => matches(file, filter)), [changes, filter]);
+  const file = files.find((candidate) => candidate.path === selected) ?? files[0];
+  const contributors = useMemo(() => [...new Set((changes?.files ?? []).flatMap((entry) => [entry.attribution?.agentId, ...entry.hunks.map((hunk) => hunk.attribution?.agentId)]).filter((id): id is string => id !== undefined))], [changes]);
+
+  useEffect(() => setFocusedHunk(0), [file?.path]);
+
+  // The shown file's diff, read again with each change set; the last one stays up meanwhile.
+  const [detail, setDetail] = useState<ReviewedFile | undefined>();
+  /** The first diff was answered (shown, or failed): the tab is on screen. */
+  const [isDiffAnswered, setDiffAnswered] = useState(false);
+  const filePath = file?.path;
+  useEffect(() => {
+    if (filePath === undefined || !changes) return;
+    let isCurrent = true;
+    const asked = early.current?.changes === changes && early.current.path === filePath ? early.current.read : store.call('changes.file', { sessionId, path: filePath });
+    void asked.then((read) => {
+      if (!isCurrent) return;
+      if (read.ok) setDetail(read.value);
+      setDiffAnswered(true);
+    });
+    return () => {
+      isCurrent = false;
+    };
+  }, [store, sessionId, filePath, changes]);
+  const shownDiff = detail?.path === filePath ? detail : undefined;
+
   // While the tab is on screen the core watches the worktree (a lease renewed here), and coming
   // back to the window records what was edited meanwhile: edits outside turns show as yours.
-  // Started once the change set as recorded is on screen: recording the worktree takes a moment
-  // on a big repository, and the user reads meanwhile.
+  // Started once the change set as recorded is on screen, its first diff included: recording
+  // the worktree takes a moment on a big repository (git runs over every file), and the user
+  // reads meanwhile instead of waiting for it.
   const isWorktree = workspace?.kind === 'worktree';
-  const hasLoaded = changes !== undefined;
+  const hasLoaded = changes !== undefined && (filePath === undefined || isDiffAnswered);
   useEffect(() => {
     if (!isVisible || !isWorktree || !hasLoaded) return;
     let renewal: ReturnType<typeof setTimeout> | undefined;
@@ -73,28 +110,6 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
       window.removeEventListener('focus', refresh);
     };
   }, [store, sessionId, isVisible, isWorktree, hasLoaded]);
-
-  const agentName = useCallback((agentId: string) => (agentId === 'you' ? 'you' : (agents?.find((agent) => agent.id === agentId)?.name ?? agentId)), [agents]);
-  const files = useMemo(() => (changes?.files ?? []).filter((file) => matches(file, filter)), [changes, filter]);
-  const file = files.find((candidate) => candidate.path === selected) ?? files[0];
-  const contributors = useMemo(() => [...new Set((changes?.files ?? []).flatMap((entry) => [entry.attribution?.agentId, ...entry.hunks.map((hunk) => hunk.attribution?.agentId)]).filter((id): id is string => id !== undefined))], [changes]);
-
-  useEffect(() => setFocusedHunk(0), [file?.path]);
-
-  // The shown file's diff, read again with each change set; the last one stays up meanwhile.
-  const [detail, setDetail] = useState<ReviewedFile | undefined>();
-  const filePath = file?.path;
-  useEffect(() => {
-    if (filePath === undefined || !changes) return;
-    let isCurrent = true;
-    void store.call('changes.file', { sessionId, path: filePath }).then((read) => {
-      if (isCurrent && read.ok) setDetail(read.value);
-    });
-    return () => {
-      isCurrent = false;
-    };
-  }, [store, sessionId, filePath, changes]);
-  const shownDiff = detail?.path === filePath ? detail : undefined;
 
   async function act(kind: 'apply' | 'reject', target: Target, reason?: string): Promise<void> {
     setBusy(true);
@@ -328,6 +343,12 @@ function CommitDialog({ store, sessionId, changes, agentName, onClose }: { store
       </form>
     </Dialog>
   );
+}
+
+/** The file the tab shows, as its render picks it: the one selected if the filter keeps it, else the first it keeps. */
+function pickFile(files: readonly ReviewedFile[], filter: Filter, selected: string | undefined): ReviewedFile | undefined {
+  const kept = files.filter((file) => matches(file, filter));
+  return kept.find((candidate) => candidate.path === selected) ?? kept[0];
 }
 
 function matches(file: ReviewedFile, filter: Filter): boolean {
