@@ -167,10 +167,10 @@ async function throughput(): Promise<BenchRow[]> {
 // Echo latency
 
 /** Resolves `KEY_PACE_MS` after it last resolved: every keystroke of every path at the same pace. */
-function keyPace(): () => Promise<void> {
+function keyPace(paceMs = KEY_PACE_MS): () => Promise<void> {
   let lastAt = 0;
   return async () => {
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastAt + KEY_PACE_MS - performance.now())));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastAt + paceMs - performance.now())));
     lastAt = performance.now();
   };
 }
@@ -215,27 +215,35 @@ async function rawEcho(): Promise<number[]> {
  * echo is drawn, as a finger holds a key for tens of milliseconds. Pressed back to back as fast
  * as the previous echo appears instead, each keystroke would land in the previous one's wake
  * (its acknowledgement, the core's screen, the frame being painted, the driver's own round
- * trips): a load no typist makes, which on a two-core machine adds ~10 ms to the 95th percentile.
+ * trips): a load no typist makes, which on a two-core machine raises the 95th percentile by 2–10 ms.
+ * That figure is reported too, as a diagnostic (`paceMs` 0).
  */
-async function pageEcho(terminal: TerminalPage): Promise<number[]> {
+async function pageEcho(terminal: TerminalPage, paceMs = KEY_PACE_MS): Promise<number[]> {
   const { page, label } = terminal;
   await page.getByRole('region', { name: label }).click();
   await page.keyboard.type('Q');
   await page.evaluate((text) => {
     const region = document.querySelector(`[aria-label="${text}"]`) as HTMLElement;
-    const probe: EchoProbe = { expected: '', startedAt: 0, samples: [], isWaiting: false, drawn: Promise.resolve(), markDrawn: () => {} };
+    (window as unknown as { echoProbe?: { stop(): void } }).echoProbe?.stop();
+    const probe: EchoProbe = { expected: '', startedAt: 0, samples: [], isWaiting: false, drawn: Promise.resolve(), markDrawn: () => {}, stop: () => {} };
     (window as unknown as { echoProbe: EchoProbe }).echoProbe = probe;
-    document.addEventListener('keydown', () => (probe.startedAt = performance.now()), true);
-    new MutationObserver(() => {
+    const onKeyDown = () => (probe.startedAt = performance.now());
+    document.addEventListener('keydown', onKeyDown, true);
+    const observer = new MutationObserver(() => {
       if (!probe.isWaiting || !(region.textContent ?? '').includes(probe.expected)) return;
       probe.isWaiting = false;
       probe.samples.push(performance.now() - probe.startedAt);
       probe.markDrawn();
-    }).observe(region, { subtree: true, childList: true, characterData: true });
+    });
+    observer.observe(region, { subtree: true, childList: true, characterData: true });
+    probe.stop = () => {
+      observer.disconnect();
+      document.removeEventListener('keydown', onKeyDown, true);
+    };
   }, label);
   const cdp = await page.context().newCDPSession(page);
   const key = { key: 'x', code: 'KeyX', windowsVirtualKeyCode: 88, nativeVirtualKeyCode: 88 };
-  const pace = keyPace();
+  const pace = keyPace(paceMs);
   for (let index = 1; index <= KEYSTROKES; index += 1) {
     // The line is started over every few keys: one that reached the edge would wrap where the
     // prompt's length says (the host's name, the folder), and readline redraws it there.
@@ -270,6 +278,7 @@ interface EchoProbe {
   isWaiting: boolean;
   drawn: Promise<void>;
   markDrawn: () => void;
+  stop: () => void;
 }
 
 /** Diagnostic: a client in Node on the WebSocket, through the core to bash and back: the core's share. */
@@ -307,11 +316,14 @@ async function echoLatency(): Promise<BenchRow[]> {
     const terminal = await openTerminal(rig, 'Echo');
     const raw = percentile(await rawEcho(), 0.95);
     const ours = percentile(await pageEcho(terminal), 0.95);
+    const backToBack = percentile(await pageEcho(terminal, 0), 0.95);
     const throughCore = percentile(await socketEcho(rig, terminal.terminalId), 0.95);
     return [
       row('term.echo_latency.p95', ours, 'ms', raw),
       // The issue's goal is absolute: under 20 ms at the 95th percentile.
       row('term.echo_latency.p95_of_20ms', ours, 'ms', 20, '<= 1'),
+      // Diagnostic: each key pressed as soon as the last echo was drawn, faster than anyone types.
+      row('term.echo_latency.back_to_back_p95', backToBack, 'ms', raw),
       // Diagnostic: the same round trip from a Node client on the socket, without the browser.
       row('term.echo_latency.core_p95', throughCore, 'ms', raw),
     ];
