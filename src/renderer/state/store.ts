@@ -177,6 +177,8 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
   let backlog: SubscriptionMessage[] | undefined;
   let unsubscribeEvents: (() => void) | undefined;
   const chatUsers = new Map<string, number>();
+  /** The agents listing under way, for the catalog version it was asked for. */
+  let agentsLoading: { version: number; listed: Promise<readonly AgentDescriptor[]> } | undefined;
   const terminalListeners = new Map<string, Set<(event: TransientEvent) => void>>();
   const restartListeners = new Set<() => void>();
   const pendingSaves = new Map<string, { layout: LayoutEnvelope; timer: ReturnType<typeof setTimeout> | undefined }>();
@@ -409,16 +411,27 @@ export function createAppStore(connection: Connection, options: { scheduler?: Sc
     flushLayouts() {
       for (const sessionId of [...pendingSaves.keys()]) save(sessionId);
     },
-    async loadAgents() {
+    loadAgents() {
       const { agents, client } = state.getState();
-      if (agents && agents.version === client.catalogVersion) return agents.list;
-      const listed = await api.call('agents.list', {});
-      if (!listed.ok) {
-        reportError('Could not list the agents', listed.error);
-        return agents?.list ?? [];
-      }
-      set({ agents: { version: client.catalogVersion, list: listed.value } });
-      return listed.value;
+      if (agents && agents.version === client.catalogVersion) return Promise.resolve(agents.list);
+      // One request per catalog version: the first listing probes each agent (`--version`, seconds
+      // for some), and views that ask meanwhile (every session shown) wait for that one instead of
+      // piling up requests whose answers would then re-render the window once each.
+      if (agentsLoading?.version === client.catalogVersion) return agentsLoading.listed;
+      const version = client.catalogVersion;
+      const listed = (async () => {
+        const read = await api.call('agents.list', {});
+        if (!read.ok) {
+          reportError('Could not list the agents', read.error);
+          return agents?.list ?? [];
+        }
+        set({ agents: { version, list: read.value } });
+        return read.value;
+      })().finally(() => {
+        if (agentsLoading?.listed === listed) agentsLoading = undefined;
+      });
+      agentsLoading = { version, listed };
+      return listed;
     },
     installedAgents: () => installedAgentsOf(state.getState()),
     async createChat(sessionId, agentId, paneId) {
