@@ -263,7 +263,8 @@ async function pageEcho(terminal: TerminalPage, paceMs = KEY_PACE_MS): Promise<n
     const drawn = page.evaluate(() => (window as unknown as { echoProbe: EchoProbe }).echoProbe.drawn);
     await pace();
     await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', text: 'x', unmodifiedText: 'x', ...key });
-    await Promise.race([drawn, new Promise((_, reject) => setTimeout(() => reject(new Error(`keystroke ${index} was not echoed`)), 10_000))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([drawn, new Promise((_, reject) => (giveUp = setTimeout(() => reject(new Error(`keystroke ${index} was not echoed`)), 10_000)))]).finally(() => clearTimeout(giveUp));
     await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...key });
   }
   await cdp.detach();

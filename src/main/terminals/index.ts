@@ -105,8 +105,6 @@ export interface TerminalServiceOptions {
   readonly log: (line: string) => void;
   /** Tighter flow control, for tests. */
   readonly flow?: Partial<Record<keyof typeof terminalFlow, number>>;
-  /** Keep the screens on the core's thread instead of a worker (for comparison). */
-  readonly isScreenThreaded?: boolean;
 }
 
 export interface TerminalService {
@@ -189,7 +187,7 @@ export function createTerminalService(options: TerminalServiceOptions): Terminal
   const records = createTerminalRecords(options.store, options.dataDir);
   const pidRegistry = createPidRegistry(options.store);
   const entries = new Map<string, Entry>();
-  const screens = createScreenHost({ log, isThreaded: options.isScreenThreaded });
+  const screens = createScreenHost({ log });
   const ptys = createPtyHost({ log });
   let isShuttingDown = false;
 

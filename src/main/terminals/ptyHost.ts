@@ -65,6 +65,8 @@ export interface PtyHost {
   spawn(file: string, args: readonly string[], options: PtyOptions): Pty;
   /** Gets the reader ready without waiting for it, so that the next shell does not wait either. */
   warmUp(): void;
+  /** The reader is ready for a shell: started, or not needed (read on the core's thread). */
+  isWarm(): boolean;
   /** True when the ptys are read on a worker thread. */
   readonly isThreaded: boolean;
   dispose(): Promise<void>;
@@ -188,6 +190,7 @@ function threadedHost(file: URL, log: (line: string) => void): PtyHost {
     warmUp() {
       if (!isDisposed) running ??= start();
     },
+    isWarm: () => running !== undefined,
     spawn(spawnFile, args, spawnOptions) {
       if (isDisposed) throw new Error('the terminals are shutting down');
       const id = nextId++;
@@ -227,6 +230,7 @@ function inThreadHost(): PtyHost {
   return {
     isThreaded: false,
     warmUp: () => {},
+    isWarm: () => true,
     spawn(file, args, options) {
       const pty: IPty = spawnPty(file, [...args], options);
       return {

@@ -43,7 +43,8 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
     // The list without the hunks' lines: a big change set stays small; the shown file's diff is read apart.
     const read = await store.call('changes.get', { sessionId, lines: 'none' });
     if (read.ok) {
-      const shown = pickFile(read.value.files, choice.current.filter, choice.current.selected);
+      const { filter: shownFilter, selected: shownPath } = choice.current;
+      const shown = shownFile(read.value.files.filter((entry) => matches(entry, shownFilter)), shownPath);
       early.current = shown ? { changes: read.value, path: shown.path, read: store.call('changes.file', { sessionId, path: shown.path }) } : undefined;
       setChanges(read.value);
       setError(undefined);
@@ -60,7 +61,7 @@ export function ChangesTab({ store, sessionId, isVisible }: { store: AppStore; s
 
   const agentName = useCallback((agentId: string) => (agentId === 'you' ? 'you' : (agents?.find((agent) => agent.id === agentId)?.name ?? agentId)), [agents]);
   const files = useMemo(() => (changes?.files ?? []).filter((file) => matches(file, filter)), [changes, filter]);
-  const file = files.find((candidate) => candidate.path === selected) ?? files[0];
+  const file = shownFile(files, selected);
   const contributors = useMemo(() => [...new Set((changes?.files ?? []).flatMap((entry) => [entry.attribution?.agentId, ...entry.hunks.map((hunk) => hunk.attribution?.agentId)]).filter((id): id is string => id !== undefined))], [changes]);
 
   useEffect(() => setFocusedHunk(0), [file?.path]);
@@ -345,9 +346,8 @@ function CommitDialog({ store, sessionId, changes, agentName, onClose }: { store
   );
 }
 
-/** The file the tab shows, as its render picks it: the one selected if the filter keeps it, else the first it keeps. */
-function pickFile(files: readonly ReviewedFile[], filter: Filter, selected: string | undefined): ReviewedFile | undefined {
-  const kept = files.filter((file) => matches(file, filter));
+/** Of the files the filter keeps, the one the tab shows: the selected one, else the first. */
+function shownFile(kept: readonly ReviewedFile[], selected: string | undefined): ReviewedFile | undefined {
   return kept.find((candidate) => candidate.path === selected) ?? kept[0];
 }
 

@@ -98,7 +98,10 @@ describe('pty host', () => {
 
   test('a reader warmed up ahead starts programs as one started by the first program does', async () => {
     const ptyHost = host();
+    // Not started by the host's creation: a core that never shows a terminal never loads node-pty.
+    expect(ptyHost.isWarm()).toBe(false);
     ptyHost.warmUp();
+    expect(ptyHost.isWarm()).toBe(true);
     ptyHost.warmUp();
     const { pty, output, exited } = run(ptyHost, 'echo warm-$((6 * 7)); read line');
     expect(await until(() => output().includes('warm-42'))).toBe(true);
